@@ -1,0 +1,206 @@
+// The contract between the Worker, the action and the dashboard (../shared/DESIGN.md).
+// One definition each: the Worker validates with these, the action parses responses with them.
+import { z } from "zod";
+
+export const COLORS = ["blue", "green"] as const;
+export const Color = z.enum(COLORS);
+export type Color = z.infer<typeof Color>;
+
+export const otherColor = (c: Color): Color => (c === "blue" ? "green" : "blue");
+
+/** KV key `active` in the ROUTING namespace. */
+export const Flag = z.object({
+  color: Color,
+  epoch: z.number().int().nonnegative(),
+  deploymentId: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type Flag = z.infer<typeof Flag>;
+export const FLAG_KEY = "active";
+
+export const Thresholds = z
+  .object({
+    /** p95 latency of probe requests, milliseconds. */
+    maxP95Ms: z.number().positive(),
+    /** share of failed probes (pre) or of router 5xx (post), 0..1. */
+    maxErrorRate: z.number().min(0).max(1),
+    /** probes needed before validation may pass. */
+    minSamples: z.number().int().positive().max(10_000),
+    /** time between probe rounds (Durable Object alarm), milliseconds. */
+    probeIntervalMs: z.number().int().min(50).max(60_000),
+    /** router requests needed before the live 5xx rate is judged. */
+    minRouterRequests: z.number().int().nonnegative(),
+  })
+  .strict();
+export type Thresholds = z.infer<typeof Thresholds>;
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  maxP95Ms: 1000,
+  maxErrorRate: 0.01,
+  minSamples: 10,
+  probeIntervalMs: 1000,
+  minRouterRequests: 20,
+};
+export const DEFAULT_WATCH_SECONDS = 30;
+
+export const DeploymentRequest = z
+  .object({
+    version: z.string().trim().min(1, "version is required").max(128),
+    color: Color.optional(),
+    sha: z.string().max(64).optional(),
+    actor: z.string().max(128).optional(),
+    autoPromote: z.boolean().optional(),
+    thresholds: Thresholds.partial().optional(),
+    watchSeconds: z.number().int().min(0).max(3600).optional(),
+  })
+  .strict();
+export type DeploymentRequest = z.infer<typeof DeploymentRequest>;
+
+export const RollbackRequest = z.object({ reason: z.string().max(500).optional() }).strict();
+export type RollbackRequest = z.infer<typeof RollbackRequest>;
+
+export const DEPLOYMENT_STATUSES = [
+  "validating",
+  "awaiting_promotion",
+  "promoted",
+  "watching",
+  "succeeded",
+  "rolled_back",
+  "failed",
+  "aborted",
+] as const;
+export const DeploymentStatus = z.enum(DEPLOYMENT_STATUSES);
+export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
+export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ["succeeded", "rolled_back", "failed", "aborted"];
+export const isTerminal = (s: DeploymentStatus): boolean => TERMINAL_STATUSES.includes(s);
+
+export const Step = z.object({
+  status: DeploymentStatus,
+  at: z.string(),
+  detail: z.string().optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const ProbeCheck = z.enum(["health", "canary", "latency", "error_rate", "router_5xx"]);
+export type ProbeCheck = z.infer<typeof ProbeCheck>;
+
+export const Probe = z.object({
+  phase: z.enum(["pre", "post"]),
+  check: ProbeCheck,
+  ok: z.boolean(),
+  at: z.string(),
+  latencyMs: z.number().optional(),
+  detail: z.string(),
+});
+export type Probe = z.infer<typeof Probe>;
+
+export const Deployment = z.object({
+  id: z.string(),
+  version: z.string(),
+  /** the color being deployed to (the idle one). */
+  color: Color,
+  /** the color that was active when the deployment started. */
+  previousColor: Color,
+  sha: z.string().nullable(),
+  actor: z.string().nullable(),
+  autoPromote: z.boolean(),
+  thresholds: Thresholds,
+  watchSeconds: z.number(),
+  status: DeploymentStatus,
+  reason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  promotedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  steps: z.array(Step),
+  probes: z.array(Probe),
+  /** aggregate of the pre-promotion probes, for the report. */
+  summary: z.object({ samples: z.number(), errors: z.number(), p95Ms: z.number().nullable() }).optional(),
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+export const HealthState = z.enum(["healthy", "unhealthy", "unknown"]);
+export const ColorInfo = z.object({
+  origin: z.string(),
+  version: z.string().nullable(),
+  health: HealthState,
+  checkedAt: z.string().nullable(),
+  /** until when the color must stay warm after losing traffic (ISO), null when not draining. */
+  drainingUntil: z.string().nullable(),
+});
+export type ColorInfo = z.infer<typeof ColorInfo>;
+
+/** A manual rollback recorded in the history (no deployment was running). */
+export const HistoryEntry = z.object({
+  kind: z.enum(["deployment", "rollback"]),
+  id: z.string(),
+  version: z.string().nullable(),
+  from: Color,
+  to: Color,
+  status: z.string(),
+  reason: z.string().nullable(),
+  actor: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const TrafficPoint = z.object({
+  /** second (unix ms, floored to 1000). */
+  t: z.number(),
+  requests: z.number(),
+  errors5xx: z.number(),
+  failovers: z.number(),
+  p95Ms: z.number().nullable(),
+});
+export type TrafficPoint = z.infer<typeof TrafficPoint>;
+
+export const State = z.object({
+  active: Color,
+  standby: Color,
+  epoch: z.number(),
+  flag: Flag,
+  colors: z.object({ blue: ColorInfo, green: ColorInfo }),
+  deployment: Deployment.nullable(),
+  history: z.array(HistoryEntry),
+  traffic: z.object({ blue: z.array(TrafficPoint), green: z.array(TrafficPoint) }),
+});
+export type State = z.infer<typeof State>;
+
+export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ApiError = z.infer<typeof ApiError>;
+
+/** Response of POST /api/rollback. */
+export const RollbackResult = z.object({
+  from: Color,
+  to: Color,
+  flag: Flag,
+  deploymentId: z.string().nullable(),
+});
+export type RollbackResult = z.infer<typeof RollbackResult>;
+
+/** Latency histogram bucket upper bounds (ms) shared by router counters and reports. */
+export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+
+/** One isolate's counters for one color, flushed to the controller. */
+export const ColorCounters = z.object({
+  requests: z.number().int().nonnegative(),
+  errors5xx: z.number().int().nonnegative(),
+  failovers: z.number().int().nonnegative(),
+  /** counts per LATENCY_BUCKETS_MS bucket, plus one overflow bucket. */
+  latency: z.array(z.number().int().nonnegative()).length(LATENCY_BUCKETS_MS.length + 1),
+});
+export type ColorCounters = z.infer<typeof ColorCounters>;
+
+export const CounterFlush = z.object({
+  isolate: z.string(),
+  /** window start and end, unix ms. */
+  from: z.number(),
+  to: z.number(),
+  colors: z.object({ blue: ColorCounters, green: ColorCounters }),
+});
+export type CounterFlush = z.infer<typeof CounterFlush>;
+
+/** Server-sent events on GET /api/events: `event: state` carries State; `event: traffic` a TrafficEvent. */
+export const TrafficEvent = z.object({ blue: TrafficPoint.nullable(), green: TrafficPoint.nullable() });
+export type TrafficEvent = z.infer<typeof TrafficEvent>;

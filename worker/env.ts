@@ -1,0 +1,42 @@
+import type { DeploymentController } from "./controller";
+
+/** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN secret). */
+export interface Env {
+  ROUTING: KVNamespace;
+  CONTROLLER: DurableObjectNamespace<DeploymentController>;
+  BLUE_ORIGIN: string;
+  GREEN_ORIGIN: string;
+  HEALTH_PATH?: string;
+  CANARY_PATH?: string;
+  FLAG_CACHE_MS?: string;
+  MAX_BODY_BYTES?: string;
+  DRAIN_SECONDS?: string;
+  CONTROLLER_NAME?: string;
+  CONTROL_TOKEN?: string;
+  OIDC_AUDIENCE?: string;
+  OIDC_REPOSITORIES?: string;
+  OIDC_JWKS_URL?: string;
+  OIDC_ISSUER?: string;
+}
+
+function num(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/** Parsed configuration with the defaults DESIGN.md names. */
+export function config(env: Env) {
+  return {
+    origins: { blue: env.BLUE_ORIGIN, green: env.GREEN_ORIGIN },
+    healthPath: env.HEALTH_PATH || "/health",
+    canaryPath: env.CANARY_PATH || "/ingest",
+    flagCacheMs: num(env.FLAG_CACHE_MS, 1000),
+    maxBodyBytes: num(env.MAX_BODY_BYTES, 5_242_880),
+    drainSeconds: num(env.DRAIN_SECONDS, 60),
+    controllerName: env.CONTROLLER_NAME || "production",
+  };
+}
+
+export function controller(env: Env) {
+  return env.CONTROLLER.get(env.CONTROLLER.idFromName(config(env).controllerName));
+}

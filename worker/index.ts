@@ -1,0 +1,22 @@
+import { Hono } from "hono";
+import { api } from "./api";
+import { counters } from "./counters";
+import type { Env } from "./env";
+import { flagCache } from "./flag";
+import { route } from "./router";
+
+export { DeploymentController } from "./controller";
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.route("/api", api);
+
+// The Worker's own liveness, with this isolate's router counters (KV reads are counted by tests and benchmarks).
+app.get("/healthz", (c) =>
+  c.json({ ok: true, isolate: counters.isolate, flagReads: flagCache.reads, flagReadErrors: flagCache.readErrors }),
+);
+
+// Everything else is log traffic for the platform.
+app.all("*", (c) => route(c.req.raw, c.env, c.executionCtx));
+
+export default app;

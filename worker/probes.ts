@@ -1,0 +1,95 @@
+import { type Probe, quantile, type Thresholds } from "../shared";
+
+const PROBE_TIMEOUT_MS = 5000;
+
+export interface ProbeTarget {
+  origin: string;
+  healthPath: string;
+  canaryPath: string;
+}
+
+export interface HealthResult {
+  ok: boolean;
+  version: string | null;
+  latencyMs: number;
+  detail: string;
+}
+
+async function timed(url: string, init: RequestInit): Promise<{ res: Response | null; ms: number; error: string }> {
+  const started = Date.now();
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    return { res, ms: Date.now() - started, error: "" };
+  } catch (e) {
+    return { res: null, ms: Date.now() - started, error: (e as Error).message };
+  }
+}
+
+const join = (origin: string, path: string) => `${origin.replace(/\/$/, "")}${path}`;
+
+/** GET the health endpoint; ok only for 200 with a JSON `version`, and the expected one if given. */
+export async function checkHealth(target: ProbeTarget, expected: string | null): Promise<HealthResult> {
+  const { res, ms, error } = await timed(join(target.origin, target.healthPath), {
+    headers: { accept: "application/json" },
+  });
+  if (!res) return { ok: false, version: null, latencyMs: ms, detail: `health unreachable: ${error}` };
+  const body = (await res.json().catch(() => null)) as { version?: unknown } | null;
+  const version = typeof body?.version === "string" ? body.version : null;
+  if (res.status !== 200) return { ok: false, version, latencyMs: ms, detail: `health returned ${res.status}` };
+  if (version === null) return { ok: false, version, latencyMs: ms, detail: "health JSON has no version" };
+  if (expected !== null && version !== expected) {
+    return { ok: false, version, latencyMs: ms, detail: `version mismatch: expected ${expected}, got ${version}` };
+  }
+  return { ok: true, version, latencyMs: ms, detail: `200, version ${version}` };
+}
+
+/** POST a small NDJSON batch the platform must accept (2xx); tagged so it is told apart from real logs. */
+export async function sendCanary(target: ProbeTarget, deploymentId: string, seq: number) {
+  const entry = {
+    ts: new Date().toISOString(),
+    source: "bluegreen-canary",
+    deploymentId,
+    seq,
+    message: "blue/green validation canary",
+  };
+  const { res, ms, error } = await timed(join(target.origin, target.canaryPath), {
+    method: "POST",
+    headers: { "content-type": "application/x-ndjson", "idempotency-key": `canary-${deploymentId}-${seq}` },
+    body: `${JSON.stringify(entry)}\n`,
+  });
+  await res?.body?.cancel();
+  if (!res) return { ok: false, latencyMs: ms, detail: `canary unreachable: ${error}` };
+  const ok = res.status >= 200 && res.status < 300;
+  return { ok, latencyMs: ms, detail: ok ? `canary accepted (${res.status})` : `canary rejected: ${res.status}` };
+}
+
+/** Running totals of one validation phase. */
+export interface Samples {
+  latencies: number[];
+  errors: number;
+}
+
+export type Verdict = { kind: "pass" } | { kind: "continue" } | { kind: "fail"; check: Probe["check"]; reason: string };
+
+/**
+ * Judges the probe samples so far. Fails as soon as the error budget for `minSamples` is spent, so a
+ * broken release is stopped without waiting for the whole sample.
+ */
+export function judge(samples: Samples, t: Thresholds): Verdict {
+  const n = samples.latencies.length;
+  const budget = Math.floor(t.maxErrorRate * Math.max(n, t.minSamples));
+  if (samples.errors > budget) {
+    const rate = n ? samples.errors / n : 1;
+    return {
+      kind: "fail",
+      check: "error_rate",
+      reason: `error rate ${(rate * 100).toFixed(1)}% (${samples.errors}/${n}) over ${(t.maxErrorRate * 100).toFixed(1)}%`,
+    };
+  }
+  if (n < t.minSamples) return { kind: "continue" };
+  const p95 = quantile(samples.latencies, 0.95) ?? 0;
+  if (p95 > t.maxP95Ms) {
+    return { kind: "fail", check: "latency", reason: `p95 latency ${p95} ms over ${t.maxP95Ms} ms` };
+  }
+  return { kind: "pass" };
+}
