@@ -1,0 +1,25 @@
+/** How a release misbehaves: lets a "bad version" be deployed on purpose. */
+export interface Faults {
+  /** share of ingest requests answered 500 (0..1). */
+  errorRate?: number;
+  /** added latency on every request, ms. */
+  latencyMs?: number;
+  /** version the health endpoint reports instead of the real one. */
+  reportVersion?: string;
+  /** health answers 503. */
+  unhealthy?: boolean;
+  /** the process stops accepting connections after this many ingest requests. */
+  crashAfter?: number;
+}
+
+/** Fault knobs per version, e.g. `{"v3":{"errorRate":1}}` (env PLATFORM_FAULTS). */
+export type FaultsByVersion = Record<string, Faults>;
+
+export function parseFaults(json: string | undefined): FaultsByVersion {
+  if (!json) return {};
+  const parsed: unknown = JSON.parse(json);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error("PLATFORM_FAULTS must be a JSON object of version → faults");
+  }
+  return parsed as FaultsByVersion;
+}

@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "./ports";
+
+export interface WorkerHandle {
+  url: string;
+  port: number;
+  /** everything wrangler printed (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  /** `--var NAME:VALUE` overrides of wrangler.toml (and secrets such as CONTROL_TOKEN). */
+  vars: Record<string, string>;
+  port?: number;
+  /** folder for local KV/DO state; a fresh temporary one by default. */
+  persistTo?: string;
+  /** stream wrangler's output to this process's stderr. */
+  echo?: boolean;
+}
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+
+/** Starts the real Worker with `wrangler dev` (workerd, local KV and Durable Objects); no Cloudflare login. */
+export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
+  const port = opts.port ?? (await freePort());
+  const inspector = await freePort();
+  const ownState = opts.persistTo === undefined;
+  const persistTo = opts.persistTo ?? (await mkdtemp(join(tmpdir(), "bg-worker-")));
+  const args = [
+    WRANGLER,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+    "--persist-to",
+    persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "info",
+    ...Object.entries(opts.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    if (opts.echo) process.stderr.write(d);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (ownState) await rm(persistTo, { recursive: true, force: true });
+  };
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${out}`);
+    if (out.includes("Ready on")) {
+      const ok = await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return { url, port, output: () => out, stop };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`wrangler dev did not become ready within 60 s:\n${out}`);
+}
