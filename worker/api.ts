@@ -69,7 +69,6 @@ export const api = new Hono<ApiEnv>()
     const req = await body(c.req.raw, RollbackRequest);
     return reply(c, await controller(c.env).rollback(req.reason, actorOf(c.get("principal"))));
   })
-  .notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404))
   .onError((e, c) => {
     if (e instanceof HttpError) return errorResponse(c, e);
     console.error("control API error:", (e as Error).message);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { api } from "./api";
 import { counters } from "./counters";
 import type { Env } from "./env";
+import { errorBody } from "./errors";
 import { flagCache } from "./flag";
 import { route } from "./router";
 
@@ -10,6 +11,8 @@ export { DeploymentController } from "./controller";
 const app = new Hono<{ Bindings: Env }>();
 
 app.route("/api", api);
+// Unknown control paths must never fall through to the proxy.
+app.all("/api/*", (c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
 
 // The Worker's own liveness, with this isolate's router counters (KV reads are counted by tests and benchmarks).
 app.get("/healthz", (c) =>

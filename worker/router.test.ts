@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { controlApi, sleep } from "../test/support/api";
 import { echoOrigin } from "../test/support/echo-origin";
 import { freePort } from "../test/support/ports";
-import { type WorkerHandle, startWorker } from "../test/support/worker";
+import { startWorker, type WorkerHandle } from "../test/support/worker";
 
 const TOKEN = "router-test-token";
 const FLAG_CACHE_MS = 400;
@@ -71,7 +71,9 @@ describe("edge router", () => {
     const started = Date.now();
     let sent = 0;
     while (Date.now() - started < 2000) {
-      await Promise.all(Array.from({ length: 10 }, () => fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" })));
+      await Promise.all(
+        Array.from({ length: 10 }, () => fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" })),
+      );
       sent += 10;
     }
     const elapsed = Date.now() - started;
@@ -95,7 +97,11 @@ describe("edge router", () => {
         c.close();
       },
     });
-    const chunked = await fetch(`${worker.url}/ingest`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    const chunked = await fetch(`${worker.url}/ingest`, {
+      method: "POST",
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(chunked.status).toBe(413);
     expect(blue.seen.length + green.seen.length).toBe(before);
   });
@@ -130,7 +136,11 @@ describe("edge router", () => {
   });
 
   test("preview header needs control credentials, and they are not forwarded", async () => {
-    const anon = await fetch(`${worker.url}/ingest`, { method: "POST", headers: { "x-deploy-color": "green" }, body: "{}" });
+    const anon = await fetch(`${worker.url}/ingest`, {
+      method: "POST",
+      headers: { "x-deploy-color": "green" },
+      body: "{}",
+    });
     expect(anon.status).toBe(401);
     const wrong = await fetch(`${worker.url}/ingest`, {
       method: "POST",
@@ -159,7 +169,9 @@ describe("edge router", () => {
 
   test("routing follows the flag, and a change is seen within FLAG_CACHE_MS", async () => {
     const api = controlApi(worker.url, TOKEN);
-    const flipped = await api.call<{ to: string; flag: { epoch: number } }>("POST", "/api/rollback", { reason: "test" });
+    const flipped = await api.call<{ to: string; flag: { epoch: number } }>("POST", "/api/rollback", {
+      reason: "test",
+    });
     expect(flipped.status).toBe(200);
     expect(flipped.json.to).toBe("green");
     await sleep(FLAG_CACHE_MS + 50);
@@ -171,7 +183,9 @@ describe("edge router", () => {
     const back = await api.call<{ to: string }>("POST", "/api/rollback", {});
     expect(back.json.to).toBe("blue");
     await sleep(FLAG_CACHE_MS + 50);
-    expect((await fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" })).headers.get("x-served-by")).toBe("blue");
+    expect((await fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" })).headers.get("x-served-by")).toBe(
+      "blue",
+    );
   });
 });
 

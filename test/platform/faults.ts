@@ -2,6 +2,8 @@
 export interface Faults {
   /** share of ingest requests answered 500 (0..1). */
   errorRate?: number;
+  /** limit errorRate to these paths (e.g. only "/v1/logs"); all ingest paths when absent. */
+  errorPaths?: string[];
   /** added latency on every request, ms. */
   latencyMs?: number;
   /** version the health endpoint reports instead of the real one. */

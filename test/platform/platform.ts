@@ -101,6 +101,8 @@ export function createPlatform(opts: PlatformOptions): Promise<Platform> {
   let version = opts.version;
   let faults: Faults = opts.faults ?? {};
   const stats = { ingestRequests: 0, stored: 0, duplicates: 0, failed: 0 };
+  // crashAfter counts from the moment the faults were set.
+  let sinceFaults = 0;
   const sockets = new Set<Socket>();
   let dead = false;
 
@@ -128,13 +130,15 @@ export function createPlatform(opts: PlatformOptions): Promise<Platform> {
       return send(res, 200, { color: opts.color, version, ...stats });
     if (req.method === "POST" && (url.pathname === "/ingest" || url.pathname === "/v1/logs")) {
       stats.ingestRequests++;
-      if (faults.crashAfter !== undefined && stats.ingestRequests > faults.crashAfter) {
+      sinceFaults++;
+      if (faults.crashAfter !== undefined && sinceFaults > faults.crashAfter) {
         await kill();
         opts.onCrash?.();
         return;
       }
       const text = await readBody(req);
-      if ((faults.errorRate ?? 0) > 0 && Math.random() < (faults.errorRate ?? 0)) {
+      const failsHere = !faults.errorPaths || faults.errorPaths.includes(url.pathname);
+      if (failsHere && Math.random() < (faults.errorRate ?? 0)) {
         stats.failed++;
         return send(res, 500, { error: "injected fault" });
       }
@@ -192,6 +196,7 @@ export function createPlatform(opts: PlatformOptions): Promise<Platform> {
         },
         setFaults: (f) => {
           faults = f;
+          sinceFaults = 0;
         },
         kill,
         close: kill,

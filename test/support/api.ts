@@ -1,4 +1,4 @@
-import { type Deployment, type State, isTerminal } from "../../shared";
+import { type Deployment, isTerminal, type State } from "../../shared";
 
 /** Minimal control-API caller for tests: returns status and parsed JSON. */
 export function controlApi(baseUrl: string, token: string) {
