@@ -297,13 +297,14 @@ describe("deployment controller", () => {
       signal: ctrl.signal,
     });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
     let text = "";
     const next = async (pattern: RegExp) => {
       while (!pattern.test(text)) {
         const { value, done } = await reader.read();
         if (done) throw new Error(`stream ended; got ${text.slice(0, 200)}`);
-        text += value;
+        text += decoder.decode(value, { stream: true });
       }
     };
     await next(/event: state\ndata: \{.*"active"/);
