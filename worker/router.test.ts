@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { controlApi, sleep } from "../test/support/api";
 import { echoOrigin } from "../test/support/echo-origin";
@@ -7,10 +12,31 @@ import { startWorker, type WorkerHandle } from "../test/support/worker";
 const TOKEN = "router-test-token";
 const FLAG_CACHE_MS = 400;
 
+/** Writes a key into the local KV that `wrangler dev --persist-to dir` uses. */
+async function putLocalKv(dir: string, key: string, value: string) {
+  await promisify(execFile)(
+    process.execPath,
+    [
+      "node_modules/wrangler/bin/wrangler.js",
+      "kv",
+      "key",
+      "put",
+      key,
+      value,
+      "--binding",
+      "ROUTING",
+      "--local",
+      "--persist-to",
+      dir,
+    ],
+    { env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+}
+
 type Origin = Awaited<ReturnType<typeof echoOrigin>>;
 
 const healthz = async (w: WorkerHandle) =>
-  (await (await fetch(`${w.url}/healthz`)).json()) as { flagReads: number; isolate: string };
+  (await (await fetch(`${w.url}/healthz`)).json()) as { flagReads: number; flagReadErrors: number; isolate: string };
 
 describe("edge router", () => {
   let blue: Origin;
@@ -221,6 +247,33 @@ describe("failover when the active origin refuses connections", () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("origin_unreachable");
     } finally {
       await worker.stop();
+    }
+  });
+});
+
+describe("when the flag in KV cannot be used", () => {
+  test("the router keeps the last flag it knew", async () => {
+    const [blue, green] = await Promise.all([echoOrigin("blue"), echoOrigin("green")]);
+    const dir = await mkdtemp(join(tmpdir(), "bg-kvfail-"));
+    const worker = await startWorker({
+      vars: { BLUE_ORIGIN: blue.url, GREEN_ORIGIN: green.url, CONTROL_TOKEN: TOKEN, FLAG_CACHE_MS: "200" },
+      persistTo: dir,
+    });
+    try {
+      expect((await controlApi(worker.url, TOKEN).call("POST", "/api/rollback", {})).status).toBe(200);
+      await sleep(300);
+      expect((await fetch(`${worker.url}/x`)).headers.get("x-served-by")).toBe("green");
+      // Corrupt the flag through wrangler's own local KV, as a bad manual edit would.
+      await putLocalKv(dir, "active", "{not json");
+      await sleep(300);
+      const res = await fetch(`${worker.url}/x`);
+      expect(res.headers.get("x-served-by")).toBe("green");
+      // The corrupt flag was read and rejected, not ignored.
+      expect((await healthz(worker)).flagReadErrors).toBeGreaterThan(0);
+    } finally {
+      await worker.stop();
+      await Promise.all([blue.close(), green.close()]);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -80,6 +80,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${out}`);
+    if (out.includes("Build failed")) {
+      await stop();
+      throw new Error(`wrangler dev could not build the Worker:\n${out}`);
+    }
     if (out.includes("Ready on")) {
       const ok = await fetch(`${url}/healthz`).then(
         (r) => r.ok,
