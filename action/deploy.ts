@@ -1,0 +1,61 @@
+import { spawn } from "node:child_process";
+import type { Color } from "../shared";
+
+const TAIL_LINES = 20;
+
+export interface DeployTarget {
+  color: Color;
+  version: string;
+  origin: string;
+}
+
+export interface DeployCommandResult {
+  exitCode: number;
+  /** the last lines of output, for the job summary when it failed. */
+  tail: string[];
+  durationMs: number;
+}
+
+/**
+ * The environment of the user's command: the target, and not the action's own inputs (INPUT_TOKEN,
+ * INPUT_GITHUB-TOKEN), which it has no need to see.
+ */
+function commandEnv(target: DeployTarget): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("INPUT_")));
+  return { ...env, DEPLOY_COLOR: target.color, DEPLOY_VERSION: target.version, DEPLOY_ORIGIN: target.origin };
+}
+
+/**
+ * Runs `deploy-command` the way a `run:` step would (bash -eo pipefail, sh -e without bash), streaming
+ * its output to the job log as it comes.
+ */
+export function runDeployCommand(command: string, target: DeployTarget): Promise<DeployCommandResult> {
+  const started = Date.now();
+  const attempt = (shell: string, flags: string[]) =>
+    new Promise<DeployCommandResult>((resolve, reject) => {
+      const child = spawn(shell, [...flags, "-c", command], {
+        env: commandEnv(target),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let tail: string[] = [];
+      let partial = "";
+      const forward = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
+        out.write(chunk);
+        const lines = (partial + chunk.toString()).split("\n");
+        partial = lines.pop() ?? "";
+        tail = [...tail, ...lines].slice(-TAIL_LINES);
+      };
+      child.stdout.on("data", forward(process.stdout));
+      child.stderr.on("data", forward(process.stderr));
+      child.once("error", reject);
+      child.once("close", (code, signal) => {
+        if (partial) tail = [...tail, partial].slice(-TAIL_LINES);
+        // Killed by a signal counts as a failure, like a shell reports it (128 + n is not portable).
+        resolve({ exitCode: code ?? (signal ? 1 : 0), tail, durationMs: Date.now() - started });
+      });
+    });
+  return attempt("bash", ["--noprofile", "--norc", "-eo", "pipefail"]).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return attempt("sh", ["-e"]);
+    throw e;
+  });
+}

@@ -1,0 +1,277 @@
+// run() in-process against the real Worker (wrangler dev) and real local origins; only GitHub's REST
+// API is faked (msw). The tests share one Worker and run in order: each starts from the state the
+// previous one left (noted at the top of each).
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
+import type { Deployment } from "../shared";
+import { actionFiles, inputEnv, REPOSITORY, SHA } from "../test/support/action-env";
+import { type Deployer, startDeployer } from "../test/support/deployer";
+import { fakeGithub } from "../test/support/github-api";
+import { type Stack, startStack } from "../test/support/stack";
+import { run } from "./main";
+
+// Quick probes; a p95 limit loose enough for a busy 2-core machine.
+const THRESHOLDS = { probeIntervalMs: 100, minSamples: 4, maxP95Ms: 5000 };
+const FAST = { thresholds: JSON.stringify(THRESHOLDS), "watch-seconds": "1" };
+const GITHUB_TOKEN = "ghs_fake_token_for_tests";
+
+const github = fakeGithub(REPOSITORY);
+const msw = setupServer(...github.handlers);
+let stack: Stack;
+let deployer: Deployer;
+let files: Awaited<ReturnType<typeof actionFiles>>;
+
+beforeAll(async () => {
+  stack = await startStack({ drainSeconds: 1 });
+  deployer = await startDeployer(stack, { "v-500": { errorRate: 1 }, "v-crash": { crashAfter: 2 } });
+  files = await actionFiles();
+  // Only GitHub is faked: the Worker and the origins are real and reached over loopback.
+  msw.listen({
+    onUnhandledRequest: (req, print) => {
+      if (new URL(req.url).hostname === "api.github.com") print.error();
+    },
+  });
+});
+
+afterAll(async () => {
+  msw.close();
+  await deployer?.close();
+  await stack?.stop();
+  await files?.cleanup();
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+/** Runs the action as a step with these inputs; returns its outputs, summary, log and whether it failed. */
+async function runAction(inputs: Record<string, string>) {
+  await files.reset();
+  const env = { ...files.env, ...inputEnv({ "worker-url": stack.worker.url, token: stack.token, ...inputs }) };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  let log = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    log += chunk.toString();
+    return true;
+  });
+  await run();
+  vi.restoreAllMocks();
+  const failed = process.exitCode === 1;
+  process.exitCode = undefined;
+  return { ...(await files.read()), log, failed };
+}
+
+const deployInputs = (version: string, more: Record<string, string> = {}) => ({
+  version,
+  "deploy-command": deployer.command,
+  "github-token": GITHUB_TOKEN,
+  environment: "production",
+  ...FAST,
+  ...more,
+});
+
+const lastGithubDeployment = () => github.deployments.at(-1);
+
+describe.sequential("run()", () => {
+  test("deploy succeeds: outputs, summary, GitHub deployment success and the replaced one inactive", async () => {
+    // blue v1 serves; an earlier run recorded v1 in GitHub.
+    const replaced = github.seed("production", "v1");
+    const r = await runAction(deployInputs("v2"));
+
+    expect(r.failed, r.log).toBe(false);
+    const state = await stack.control.state();
+    expect(r.outputs).toEqual({
+      result: "succeeded",
+      "active-color": "green",
+      "previous-color": "blue",
+      "deployment-id": state.deployment?.id,
+      version: "v2",
+    });
+    expect(state.active).toBe("green");
+    expect(state.colors.green.version).toBe("v2");
+    expect(deployer.deploys.at(-1)).toEqual({ color: "green", version: "v2" });
+    expect(r.log).toContain(`::add-mask::${stack.token}`);
+    expect(r.log).toContain("deployed v2 to green"); // the deploy-command's own output, streamed
+
+    expect(r.summary).toContain("Blue/green deploy: succeeded");
+    for (const part of ["Timeline", "deploy-command", "validating", "promoted", "watching", "Probes", "pre health"]) {
+      expect(r.summary).toContain(part);
+    }
+    expect(r.summary).toMatch(/<td>green<\/td><td><b>active<\/b><\/td><td>v2<\/td>/);
+
+    const created = lastGithubDeployment();
+    expect(created).toMatchObject({ environment: "production", ref: SHA, payload: { version: "v2", color: "green" } });
+    expect(github.states(created)).toEqual(["in_progress", "success"]);
+    expect(created?.statuses[1]?.environment_url).toBe(stack.worker.url);
+    expect(created?.statuses[1]?.log_url).toBe(`https://github.com/${REPOSITORY}/actions/runs/4242`);
+    expect(github.states(replaced)).toEqual(["success", "inactive"]);
+  });
+
+  test("rollback command flips traffic back and records the restored version in GitHub", async () => {
+    // green v2 serves (previous test), blue still runs v1.
+    const replaced = lastGithubDeployment();
+    const r = await runAction({ command: "rollback", reason: "bad dashboards", "github-token": GITHUB_TOKEN });
+
+    expect(r.failed, r.log).toBe(false);
+    expect(r.outputs).toMatchObject({
+      result: "rolled_back_manually",
+      "active-color": "blue",
+      "previous-color": "green",
+      version: "v1",
+    });
+    const state = await stack.control.state();
+    expect(state.active).toBe("blue");
+    expect(state.history[0]).toMatchObject({ kind: "rollback", status: "rolled_back_manually" });
+    expect(state.history[0]?.reason).toContain("bad dashboards; requested by octocat");
+    expect(r.summary).toContain("Blue/green rollback: rolled_back_manually");
+
+    const created = lastGithubDeployment();
+    expect(created).toMatchObject({ environment: "production", payload: { version: "v1", color: "blue" } });
+    expect(github.states(created)).toEqual(["success"]);
+    expect(github.states(replaced)).toEqual(["in_progress", "success", "inactive"]);
+  });
+
+  test("validation fails (the new version answers 500): result failed, no traffic moved", async () => {
+    // blue v1 serves; green stays warm for a second after the rollback, so the action waits for it.
+    const before = await stack.control.state();
+    const r = await runAction(deployInputs("v-500"));
+
+    expect(r.failed).toBe(true);
+    expect(r.outputs).toMatchObject({
+      result: "failed",
+      "active-color": "blue",
+      "previous-color": "blue",
+      version: "v-500",
+    });
+    expect(r.log).toMatch(/::error::v-500 failed validation on green: error_rate check failed: .*; blue serves v1\./);
+    const state = await stack.control.state();
+    expect(state.active).toBe("blue");
+    expect(state.epoch).toBe(before.epoch);
+    expect(r.summary).toContain("Blue/green deploy: failed");
+    expect(r.summary).toContain("canary rejected: 500");
+    expect(github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
+  });
+
+  test("a breach after the switch: result rolled_back, traffic back on blue", async () => {
+    // blue v1 serves. v-crash passes validation, then its origin dies under the watch's probes.
+    const r = await runAction(deployInputs("v-crash", { "watch-seconds": "30" }));
+
+    expect(r.failed).toBe(true);
+    expect(r.outputs).toMatchObject({ result: "rolled_back", "active-color": "blue", "previous-color": "blue" });
+    expect(r.log).toMatch(/::error::v-crash was rolled back on green: .* check failed: .*; blue serves v1\./);
+    const state = await stack.control.state();
+    expect(state.active).toBe("blue");
+    expect(state.deployment).toMatchObject({ version: "v-crash", status: "rolled_back" });
+    expect(state.deployment?.steps.map((s) => s.status)).toContain("watching");
+    expect(github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
+  });
+
+  test("a failing deploy-command stops before the Worker is asked for anything", async () => {
+    const before = await stack.control.state();
+    const r = await runAction(
+      deployInputs("v3", { "deploy-command": 'echo "building $DEPLOY_VERSION for $DEPLOY_COLOR"; exit 3' }),
+    );
+
+    expect(r.failed).toBe(true);
+    expect(r.outputs).toMatchObject({ result: "failed", "active-color": "blue", version: "v3" });
+    expect(r.log).toContain("building v3 for green");
+    expect(r.log).toContain("::error::deploy-command exited with 3; no traffic moved (blue still serves).");
+    expect(r.summary).toContain("deploy-command output (last lines)");
+    const state = await stack.control.state();
+    expect(state.deployment?.id).toBe(before.deployment?.id);
+    expect(github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
+  });
+
+  test("409 while another deployment runs: names it, deploys nothing; abort command stops it", async () => {
+    // A deployment that stays in validation (errors allowed, many samples needed).
+    const running = await stack.control.deploy({
+      version: "v-other",
+      thresholds: { maxErrorRate: 1, minSamples: 10_000, probeIntervalMs: 60_000 },
+    });
+    expect(running.status).toBe(201);
+    const id = running.json.id;
+    const deploys = deployer.deploys.length;
+    const recorded = github.deployments.length;
+
+    const r = await runAction(deployInputs("v3"));
+    expect(r.failed).toBe(true);
+    expect(r.outputs).toMatchObject({ result: "failed", version: "v3" });
+    expect(r.log).toContain(`::error::another deployment is running: ${id} (version v-other to green, validating`);
+    expect(r.log).toContain(`deployment-id: ${id}`);
+    expect(deployer.deploys.length).toBe(deploys);
+    expect(github.deployments.length).toBe(recorded);
+
+    const aborted = await runAction({ command: "abort", "deployment-id": id });
+    expect(aborted.failed, aborted.log).toBe(false);
+    expect(aborted.outputs).toMatchObject({ result: "aborted", "deployment-id": id, "active-color": "blue" });
+    expect((await stack.control.deployment(id)).status).toBe("aborted");
+  });
+
+  test("auto-promote false: waits at the gate, aborts at timeout-seconds", async () => {
+    const r = await runAction(deployInputs("v3", { "auto-promote": "false", "timeout-seconds": "12" }));
+
+    expect(r.failed).toBe(true);
+    expect(r.outputs).toMatchObject({ result: "aborted", "active-color": "blue", version: "v3" });
+    expect(r.log).toContain("::notice::Validation of v3 on green passed");
+    expect(r.log).toMatch(/::error::v3 was aborted on green: timed out after 12 s while awaiting_promotion/);
+    expect((await stack.control.state()).active).toBe("blue");
+  });
+
+  test("promote command switches a deployment waiting at the gate and follows it", async () => {
+    // green runs v3 (deployed by the previous test); validate it without auto-promote.
+    const started = await stack.control.deploy({
+      version: "v3",
+      autoPromote: false,
+      watchSeconds: 1,
+      thresholds: THRESHOLDS,
+    });
+    const waiting: Deployment = await stack.control.waitFor(started.json.id, "awaiting_promotion");
+
+    const r = await runAction({ command: "promote" }); // no deployment-id: the running one
+    expect(r.failed, r.log).toBe(false);
+    expect(r.outputs).toEqual({
+      result: "succeeded",
+      "active-color": "green",
+      "previous-color": "blue",
+      "deployment-id": waiting.id,
+      version: "v3",
+    });
+    expect(r.summary).toContain("Blue/green promote: succeeded");
+  });
+
+  test("status command reports who serves and the latest result", async () => {
+    const r = await runAction({ command: "status" });
+    expect(r.failed, r.log).toBe(false);
+    expect(r.outputs).toMatchObject({
+      result: "succeeded",
+      "active-color": "green",
+      "previous-color": "blue",
+      version: "v3",
+    });
+    expect(r.summary).toContain("Recent history");
+  });
+
+  test("promote of an unknown deployment fails with the Worker's answer", async () => {
+    const r = await runAction({ command: "promote", "deployment-id": "no-such-deployment" });
+    expect(r.failed).toBe(true);
+    expect(r.log).toContain(
+      "::error::the Worker refused POST /api/deployments/no-such-deployment/promote (404 not_found): no running deployment no-such-deployment",
+    );
+    expect(r.outputs).toEqual({});
+  });
+
+  test("401 with a wrong token: a clear error, nothing deployed or recorded", async () => {
+    const recorded = github.deployments.length;
+    const deploys = deployer.deploys.length;
+    const r = await runAction(deployInputs("v4", { token: "not-the-token" }));
+
+    expect(r.failed).toBe(true);
+    expect(r.outputs).toMatchObject({ result: "failed", version: "v4" });
+    expect(r.log).toContain("::error::the Worker rejected the credentials for GET /api/state (401: invalid token)");
+    expect(r.log).toContain("::add-mask::not-the-token");
+    expect(github.deployments.length).toBe(recorded);
+    expect(deployer.deploys.length).toBe(deploys);
+  });
+});

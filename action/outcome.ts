@@ -1,0 +1,44 @@
+import * as core from "@actions/core";
+import type { Color, Deployment, State } from "../shared";
+import type { DeployCommandResult } from "./deploy";
+import type { Command } from "./inputs";
+
+/** The `result` output: a deployment's terminal status, or a manual rollback. */
+const RESULTS = ["succeeded", "rolled_back", "failed", "aborted", "rolled_back_manually"] as const;
+export type Result = (typeof RESULTS)[number];
+export const isResult = (s: string): s is Result => (RESULTS as readonly string[]).includes(s);
+
+/** What a caught error says, for a failure or a warning. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export interface TimelineEntry {
+  at: string;
+  step: string;
+  detail: string;
+}
+
+/** What the action itself did, in order (the Worker's steps come with the deployment). */
+export class Timeline {
+  readonly entries: TimelineEntry[] = [];
+
+  add(step: string, detail: string): void {
+    this.entries.push({ at: new Date().toISOString(), step, detail });
+    core.info(`▶ ${step}: ${detail}`);
+  }
+}
+
+/** Everything a command produced: the outputs, the report's content, and why the job fails (if it does). */
+export interface Outcome {
+  command: Command;
+  result?: Result;
+  /** set when the job must fail: the reason, as the error annotation says it. */
+  failure?: string;
+  activeColor?: Color;
+  previousColor?: Color;
+  deploymentId?: string;
+  version?: string;
+  deployment?: Deployment;
+  state?: State;
+  deployCommand?: DeployCommandResult;
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,122 @@
+import * as core from "@actions/core";
+import { COLORS, type Deployment, type Probe, quantile, type State } from "../shared";
+import type { Outcome } from "./outcome";
+
+type Row = Parameters<typeof core.summary.addTable>[0][number];
+
+const HISTORY_ROWS = 10;
+
+/** Summary tables take HTML: everything that came from the Worker or an origin is escaped. */
+const esc = (s: string | number | null | undefined) =>
+  String(s ?? "—").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const header = (...cells: string[]): Row => cells.map((data) => ({ data, header: true }));
+const time = (iso: string) => esc(iso.slice(11, 23));
+
+function timelineRows(o: Outcome): Row[] {
+  const rows = [
+    ...o.timeline.map((t) => ({ ...t, by: "action" })),
+    ...(o.deployment?.steps ?? []).map((s) => ({ at: s.at, step: s.status, detail: s.detail ?? "", by: "worker" })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+  return rows.map((r) => [time(r.at), esc(r.by), `<code>${esc(r.step)}</code>`, esc(r.detail)]);
+}
+
+/** One row per phase and check: how many passed, latency p95, and the last failure's detail. */
+function probeRows(probes: Probe[]): Row[] {
+  const groups = new Map<string, Probe[]>();
+  for (const p of probes) groups.set(`${p.phase} ${p.check}`, [...(groups.get(`${p.phase} ${p.check}`) ?? []), p]);
+  return [...groups].map(([key, list]) => {
+    const passed = list.filter((p) => p.ok).length;
+    const latencies = list.flatMap((p) => (p.latencyMs === undefined ? [] : [p.latencyMs]));
+    const lastFailure = list.findLast((p) => !p.ok);
+    return [
+      esc(key),
+      `${passed}/${list.length}${passed === list.length ? " ✅" : " ❌"}`,
+      esc(quantile(latencies, 0.95)),
+      esc(lastFailure ? lastFailure.detail : list.at(-1)?.detail),
+    ];
+  });
+}
+
+function colorRows(state: State): Row[] {
+  return COLORS.map((c) => {
+    const info = state.colors[c];
+    const role =
+      c === state.active
+        ? "<b>active</b>"
+        : info.drainingUntil
+          ? `standby, warm until ${esc(info.drainingUntil)}`
+          : "standby";
+    return [esc(c), role, esc(info.version), esc(info.health), esc(info.origin)];
+  });
+}
+
+function addDeployment(d: Deployment): void {
+  const s = d.summary;
+  core.summary.addRaw(
+    `<p>Deployment <code>${esc(d.id)}</code>: <b>${esc(d.version)}</b> to <b>${esc(d.color)}</b> (from ${esc(d.previousColor)}), ` +
+      `auto-promote ${d.autoPromote}, watch ${d.watchSeconds} s${s ? `; pre-promotion probes ${s.samples} samples, ${s.errors} errors, p95 ${esc(s.p95Ms)} ms` : ""}.</p>`,
+    true,
+  );
+  if (d.probes.length) {
+    core.summary.addHeading("Probes", 3);
+    core.summary.addTable([
+      header("phase / check", "passed", "p95 ms", "last failure (or last result)"),
+      ...probeRows(d.probes),
+    ]);
+  }
+}
+
+/** The job summary: what happened, when, what the probes saw, and who serves now. */
+export async function writeReport(o: Outcome, workerUrl: string | undefined): Promise<void> {
+  // Outside GitHub (a local run) there is no summary file to write.
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const verdict = o.result ?? (o.failure ? "failed" : "ok");
+  const icon = o.failure ? "❌" : "✅";
+  core.summary.addHeading(`${icon} Blue/green ${esc(o.command)}: ${esc(verdict)}`, 2);
+  if (o.failure) core.summary.addRaw(`<p><b>Why:</b> ${esc(o.failure)}</p>`, true);
+  if (o.activeColor) {
+    const serving = o.state?.colors[o.activeColor].version;
+    const change =
+      o.command === "status" || !o.previousColor
+        ? ""
+        : o.previousColor === o.activeColor
+          ? " (unchanged)"
+          : ` (was ${esc(o.previousColor)})`;
+    core.summary.addRaw(
+      `<p>Serving: <b>${esc(o.activeColor)}</b>${serving ? `, version <code>${esc(serving)}</code>` : ""}${change}.</p>`,
+      true,
+    );
+  }
+  if (o.deployment) addDeployment(o.deployment);
+  const timeline = timelineRows(o);
+  if (timeline.length) {
+    core.summary.addHeading("Timeline", 3);
+    core.summary.addTable([header("time (UTC)", "by", "step", "detail"), ...timeline]);
+  }
+  if (o.deployCommand && o.deployCommand.exitCode !== 0) {
+    core.summary.addHeading("deploy-command output (last lines)", 3);
+    core.summary.addCodeBlock(esc(o.deployCommand.tail.join("\n")));
+  }
+  if (o.state) {
+    core.summary.addHeading("Colors", 3);
+    core.summary.addTable([header("color", "role", "version", "health", "origin"), ...colorRows(o.state)]);
+    if (o.command === "status" && o.state.history.length) {
+      core.summary.addHeading("Recent history", 3);
+      core.summary.addTable([
+        header("finished", "kind", "version", "from → to", "status", "reason"),
+        ...o.state.history
+          .slice(0, HISTORY_ROWS)
+          .map((h) => [
+            esc(h.finishedAt ?? "running"),
+            esc(h.kind),
+            esc(h.version),
+            `${esc(h.from)} → ${esc(h.to)}`,
+            esc(h.status),
+            esc(h.reason),
+          ]),
+      ]);
+    }
+  }
+  if (workerUrl) core.summary.addLink("Live dashboard", `${workerUrl}/dashboard`);
+  await core.summary.write();
+}

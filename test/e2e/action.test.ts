@@ -1,0 +1,107 @@
+// The bundled action (dist/index.js) run the way a GitHub runner runs it — `node dist/index.js` with
+// INPUT_* variables and the runner's files — against the real Worker (wrangler dev) and real origins.
+// The tests run in order on one Worker: bad release, good release, manual rollback.
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { actionFiles, inputEnv } from "../support/action-env";
+import { type Deployer, startDeployer } from "../support/deployer";
+import { type Stack, startStack } from "../support/stack";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+// Quick probes; a p95 limit loose enough for a busy 2-core machine.
+const FAST = { thresholds: '{"probeIntervalMs":100,"minSamples":4,"maxP95Ms":5000}', "watch-seconds": "2" };
+
+let stack: Stack;
+let deployer: Deployer;
+let files: Awaited<ReturnType<typeof actionFiles>>;
+
+beforeAll(async () => {
+  // FLAG_CACHE_MS 0: the router reads the flag on every request, so a check right after a switch is exact.
+  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0" } });
+  // v-crash passes validation, then its process dies under the post-switch probes.
+  deployer = await startDeployer(stack, { "v-crash": { crashAfter: 2 } });
+  files = await actionFiles();
+});
+
+afterAll(async () => {
+  await deployer?.close();
+  await stack?.stop();
+  await files?.cleanup();
+});
+
+/** `node dist/index.js` as a runner starts it; github-token empty, as in a local run. */
+async function runDist(inputs: Record<string, string>) {
+  await files.reset();
+  // The runner gives an action only its own inputs: none leak in from this process.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("INPUT_")));
+  const child = spawn(process.execPath, [resolve(ROOT, "dist/index.js")], {
+    cwd: ROOT,
+    env: {
+      ...env,
+      ...files.env,
+      ...inputEnv({ "worker-url": stack.worker.url, token: stack.token, "github-token": "", ...inputs }),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  const code = await new Promise<number | null>((r) => child.once("close", r));
+  return { code, log, ...(await files.read()) };
+}
+
+const deploy = (version: string) => ({ version, "deploy-command": deployer.command, ...FAST });
+
+describe.sequential("bundled action end to end", () => {
+  test("a bad release fails the job and leaves traffic on blue", async () => {
+    const r = await runDist(deploy("v-crash"));
+
+    expect(r.code, r.log).toBe(1);
+    expect(r.outputs).toMatchObject({ result: "rolled_back", "active-color": "blue", version: "v-crash" });
+    expect(r.log).toMatch(/::error::v-crash was rolled back on green/);
+    expect(r.log).toContain("::notice::github-token is empty: no GitHub deployment is recorded.");
+    expect(r.summary).toContain("Blue/green deploy: rolled_back");
+    const state = await stack.control.state();
+    expect(state.active).toBe("blue");
+    expect(state.deployment).toMatchObject({ version: "v-crash", status: "rolled_back" });
+  });
+
+  test("a good release succeeds and serves from green", async () => {
+    const r = await runDist(deploy("v2"));
+
+    expect(r.code, r.log).toBe(0);
+    expect(r.outputs).toMatchObject({
+      result: "succeeded",
+      "active-color": "green",
+      "previous-color": "blue",
+      version: "v2",
+    });
+    expect(r.summary).toContain("Blue/green deploy: succeeded");
+    const state = await stack.control.state();
+    expect(state).toMatchObject({ active: "green", colors: { green: { version: "v2" } } });
+    // Log traffic through the Worker now reaches the new version.
+    const res = await fetch(`${stack.worker.url}/health`);
+    expect(res.headers.get("x-served-by")).toBe("green");
+    expect(await res.json()).toMatchObject({ version: "v2" });
+  });
+
+  test("command rollback flips traffic back to blue", async () => {
+    const r = await runDist({ command: "rollback", reason: "e2e says so" });
+
+    expect(r.code, r.log).toBe(0);
+    expect(r.outputs).toMatchObject({
+      result: "rolled_back_manually",
+      "active-color": "blue",
+      "previous-color": "green",
+      version: "v1",
+    });
+    const state = await stack.control.state();
+    expect(state.active).toBe("blue");
+    expect(state.history[0]?.reason).toContain("e2e says so");
+  });
+});
