@@ -142,6 +142,8 @@ export const HistoryEntry = z.object({
   actor: z.string().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** when traffic moved to `to` (deployments; the dashboard marks it on its chart). Absent in older records. */
+  promotedAt: z.string().nullable().optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { api } from "./api";
 import { counters } from "./counters";
+import { dashboard } from "./dashboard/routes";
 import type { Env } from "./env";
 import { errorBody } from "./errors";
 import { flagCache } from "./flag";
@@ -11,6 +12,7 @@ export { DeploymentController } from "./controller";
 const app = new Hono<{ Bindings: Env }>();
 
 app.route("/api", api);
+app.route("/dashboard", dashboard);
 // Unknown control paths must never fall through to the proxy.
 app.all("/api/*", (c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
 

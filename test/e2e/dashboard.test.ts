@@ -1,0 +1,223 @@
+// The dashboard in a real browser (Debian's Chromium via playwright-core) against the whole local stack:
+// live updates without reload, switch-to-screen delay, the promote/abort/rollback buttons and their errors.
+import { mkdir } from "node:fs/promises";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { ApiError, type Color, type Deployment, type DeploymentRequest, type State } from "../../shared";
+import { HttpShipper } from "../producers/http-shipper";
+import { sleep } from "../support/api";
+import { type BrowserHandle, launchBrowser } from "../support/browser";
+import { type Stack, startStack } from "../support/stack";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
+
+const SHOTS = "test-results/dashboard";
+/** The README's picture; refreshed only on request, so a test run leaves the checkout clean. */
+const DOCS_SHOT = process.env.UPDATE_DOCS_SCREENSHOT ? "docs/dashboard.png" : null;
+/** The contract: a flag change is on screen in under a second. */
+const MAX_SWITCH_TO_SCREEN_MS = 1000;
+// Generous: other test files share the two cores.
+const UI_TIMEOUT_MS = 15_000;
+const FAST = { thresholds: { probeIntervalMs: 150, minSamples: 4 }, autoPromote: false } as const;
+
+let stack: Stack;
+let browser: BrowserHandle;
+let page: Page;
+let load: HttpShipper;
+/** The browser reaches the Worker through this relay, so a test can cut its connection. */
+let proxy: TcpProxy;
+
+beforeAll(async () => {
+  stack = await startStack();
+  // Steady log traffic through the Worker, so the chart and the live rates have something to show.
+  load = new HttpShipper({ url: stack.worker.url, producer: "dashboard-load", entriesPerSecond: 60, batchSize: 4 });
+  load.start();
+  proxy = await startTcpProxy(stack.worker.port);
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  await mkdir(SHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await load?.stop(5000);
+  await browser?.close();
+  await proxy?.close();
+  await stack?.stop();
+});
+
+const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+const activeOnPage = () => page.locator("#active-name").getAttribute("data-color");
+const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: UI_TIMEOUT_MS, interval: 50 });
+
+/** Deploys `version` to green (the stand-in's "deploy command") and starts a deployment; waits out draining. */
+async function deploy(version: string, watchSeconds: number): Promise<Deployment> {
+  stack.platforms.green.setVersion(version);
+  const req: DeploymentRequest = { version, watchSeconds, ...FAST };
+  for (;;) {
+    const res = await stack.control.deploy(req);
+    if (res.status === 201) return res.json;
+    const err = ApiError.safeParse(res.json);
+    if (err.data?.error.code !== "color_draining") throw new Error(`deploy: ${res.status} ${JSON.stringify(res.json)}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Stamps, in the page, when the active color first becomes `color`: at the animation frame after the DOM
+ * change, i.e. when it is painted (epoch ms, the same clock as the test's).
+ */
+async function watchForColor(color: Color): Promise<() => Promise<number | null>> {
+  await page.evaluate((c) => {
+    const w = window as unknown as { shownAt?: number | null };
+    w.shownAt = null;
+    const observer = new MutationObserver(() => {
+      if (document.getElementById("active-name")?.dataset.color === c) {
+        observer.disconnect();
+        requestAnimationFrame(() => {
+          w.shownAt = Date.now();
+        });
+      }
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  }, color);
+  return () => page.evaluate(() => (window as unknown as { shownAt?: number | null }).shownAt ?? null);
+}
+
+/** Opens an action's dialog, (re)types the token when asked, confirms. */
+async function confirmAction(button: string, token?: string) {
+  await page.click(button);
+  await page.locator("#confirm").waitFor({ state: "visible" });
+  if (token !== undefined) {
+    if (await page.locator("#token-saved").isVisible()) await page.click("#change-token");
+    await page.fill("#token", token);
+  }
+  await page.click("#confirm-ok");
+}
+
+test("shows blue active, both environments and live traffic", async () => {
+  await page.goto(`${proxy.url}/dashboard`);
+  await poll(activeOnPage).toBe("blue");
+  await poll(() => page.locator("#conn").textContent()).toBe("Live");
+  await poll(() => page.locator("#env-blue .version").textContent()).toBe("v1");
+  await poll(() => page.locator("#env-green").textContent()).toContain("Standby");
+  // Router traffic reaches the cards (the load generator goes through the Worker to blue).
+  await poll(async () => Number(await page.locator("#env-blue dd.num").first().textContent())).toBeGreaterThan(0);
+  expect(await page.locator("#deployment-body").textContent()).toContain("No deployment yet");
+  await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+  await shot("01-blue-active");
+});
+
+test("read endpoints are public; the control API is not", async () => {
+  const state = (await (await fetch(`${stack.worker.url}/dashboard/state`)).json()) as State;
+  expect(state.active).toBe("blue");
+  expect((await fetch(`${stack.worker.url}/api/state`)).status).toBe(401);
+  expect((await fetch(`${stack.worker.url}/dashboard/nothing-here`)).status).toBe(404);
+  const html = await fetch(`${stack.worker.url}/dashboard`);
+  expect(html.headers.get("content-security-policy")).toContain("script-src 'self'");
+});
+
+let first: Deployment;
+
+test("a deployment appears and its steps advance without reload", async () => {
+  first = await deploy("v2", 3);
+  await poll(() => page.locator(`#dep-${first.id}`).count()).toBe(1);
+  expect(await page.locator("#deployment-body .dep-title").textContent()).toContain("v2");
+  await shot("02-validating");
+  await poll(() => page.locator("#deployment-body .phase.current .label").textContent()).toBe("Awaiting promotion");
+  expect(await page.locator("#deployment-body .probes tbody tr").count()).toBeGreaterThanOrEqual(4);
+  await poll(() => page.locator("#btn-promote").isVisible()).toBe(true);
+  expect(await page.locator("#btn-rollback").isDisabled()).toBe(true);
+  expect(await page.evaluate(() => "loadedOnce" in window)).toBe(true); // same document: no reload
+  await shot("03-awaiting-promotion");
+});
+
+test("promote through the API: green is on screen within a second", async () => {
+  const shownAt = await watchForColor("green");
+  const sent = Date.now();
+  const res = await stack.control.call("POST", `/api/deployments/${first.id}/promote`);
+  const answered = Date.now();
+  expect(res.status).toBe(200);
+  await poll(shownAt).not.toBeNull();
+  const onScreen = (await shownAt()) as number;
+  const flagAt = Date.parse((await stack.control.state()).flag.updatedAt);
+  const fromFlag = onScreen - flagAt;
+  const fromResponse = onScreen - answered;
+  console.log(
+    `switch-to-screen: ${fromFlag} ms after the flag changed, ${fromResponse} ms after the API answered (request took ${answered - sent} ms)`,
+  );
+  expect(fromFlag).toBeLessThan(MAX_SWITCH_TO_SCREEN_MS);
+  expect(fromResponse).toBeLessThan(MAX_SWITCH_TO_SCREEN_MS);
+  expect(await page.locator(".hero").getAttribute("class")).toContain("hero-green");
+  await poll(() => page.locator("#deployment-body .dep-title .badge").textContent()).toBe("Watching");
+  await shot("04-green-active");
+  await stack.control.waitFor(first.id, "succeeded");
+  await poll(() => page.locator("#deployment-body .dep-title .badge").textContent()).toBe("Succeeded");
+});
+
+test("rollback button: a wrong token shows the API's 401, the right one returns to blue", async () => {
+  await confirmAction("#btn-rollback", "not-the-token");
+  const error = page.locator("#confirm-error");
+  await error.waitFor({ state: "visible" });
+  expect(await error.textContent()).toMatch(/^401 unauthorized: /);
+  expect(await activeOnPage()).toBe("green");
+  await shot("05-wrong-token");
+
+  await page.fill("#reason", "dashboard test");
+  await page.fill("#token", stack.token);
+  await page.click("#confirm-ok");
+  await poll(activeOnPage).toBe("blue");
+  await page.locator("#confirm").waitFor({ state: "hidden" });
+  expect(await page.locator("#notice").textContent()).toContain("Rolled back");
+  expect((await stack.control.state()).active).toBe("blue");
+  await poll(() => page.locator("#history-body tbody tr").first().textContent()).toContain("Manual rollback");
+  expect(await page.locator("#history-body").textContent()).toContain("dashboard test");
+  await shot("06-rolled-back");
+});
+
+test("promote and abort buttons, with the token kept for the tab", async () => {
+  const second = await deploy("v3", 60);
+  await poll(() => page.locator("#btn-promote").isVisible()).toBe(true);
+  await page.click("#btn-promote");
+  await page.locator("#confirm").waitFor({ state: "visible" });
+  expect(await page.locator("#token-saved").isVisible()).toBe(true);
+  expect(await page.locator("#confirm-title").textContent()).toBe("Promote v3 to Green?");
+  await shot("07-promote-dialog");
+  await page.click("#confirm-ok");
+  await poll(activeOnPage).toBe("green");
+  expect((await stack.control.deployment(second.id)).status).toBe("watching");
+  // The README's picture: green serving, a deployment being watched, the earlier switches on the chart.
+  await page.locator("#notice").waitFor({ state: "hidden", timeout: UI_TIMEOUT_MS });
+  await shot("08-watching");
+  if (DOCS_SHOT) await page.screenshot({ path: DOCS_SHOT, fullPage: true });
+
+  await confirmAction("#btn-abort");
+  await poll(activeOnPage).toBe("blue");
+  expect((await stack.control.deployment(second.id)).status).toBe("aborted");
+  await poll(() => page.locator("#deployment-body .dep-title .badge").textContent()).toBe("Aborted");
+  // Every flag change of this file is marked on the traffic chart: two promotions, the rollback, the abort.
+  await poll(() => page.locator("#chart line.marker").count()).toBe(4);
+  const labels = (await page.locator("#chart .marker-label").allTextContents()).join(" ");
+  expect(labels).toMatch(/→ (switch to )?green/);
+  expect(labels).toMatch(/↩ (rollback to )?blue/);
+  await shot("09-aborted");
+});
+
+test("phone width: one column, nothing wider than the screen", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await shot("10-phone");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test("reconnects by itself when the connection drops", async () => {
+  proxy.setDown(true);
+  await poll(() => page.locator("#conn").textContent()).toBe("Reconnecting…");
+  await shot("11-reconnecting");
+  proxy.setDown(false);
+  await poll(() => page.locator("#conn").textContent()).toBe("Live");
+  // The new stream carries changes again.
+  const res = await stack.control.call("POST", "/api/rollback", { reason: "after reconnect" });
+  expect(res.status).toBe(200);
+  await poll(activeOnPage).toBe("green");
+});

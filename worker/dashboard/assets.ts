@@ -1,0 +1,26 @@
+import favicon from "./static/favicon.svg";
+import actionsJs from "./static/js/actions.js";
+import chartJs from "./static/js/chart.js";
+import domJs from "./static/js/dom.js";
+import formatJs from "./static/js/format.js";
+import mainJs from "./static/js/main.js";
+import streamJs from "./static/js/stream.js";
+import trafficJs from "./static/js/traffic.js";
+import viewJs from "./static/js/view.js";
+import styles from "./static/styles.css";
+
+const JS = "text/javascript; charset=utf-8";
+
+/** The dashboard's browser files, by path under /dashboard/static/. */
+export const ASSETS: Record<string, { body: string; type: string }> = {
+  "styles.css": { body: styles, type: "text/css; charset=utf-8" },
+  "favicon.svg": { body: favicon, type: "image/svg+xml" },
+  "js/main.js": { body: mainJs, type: JS },
+  "js/stream.js": { body: streamJs, type: JS },
+  "js/traffic.js": { body: trafficJs, type: JS },
+  "js/chart.js": { body: chartJs, type: JS },
+  "js/view.js": { body: viewJs, type: JS },
+  "js/actions.js": { body: actionsJs, type: JS },
+  "js/format.js": { body: formatJs, type: JS },
+  "js/dom.js": { body: domJs, type: JS },
+};

@@ -1,0 +1,145 @@
+// Boots the dashboard: follows the live state stream and redraws the parts that changed.
+
+import { forgetToken, savedToken, setupActions } from "./actions.js";
+import { chart, legend } from "./chart.js";
+import { byId, render } from "./dom.js";
+import { colorName } from "./format.js";
+import { follow } from "./stream.js";
+import { Traffic } from "./traffic.js";
+import * as view from "./view.js";
+
+/** @typedef {import("../../../../shared/schemas").State} State */
+/** @typedef {import("../../../../shared/schemas").TrafficEvent} TrafficEvent */
+/** @typedef {import("./chart.js").Marker} Marker */
+
+const NOTICE_MS = 6000;
+
+/** @type {State | null} */
+let state = null;
+const traffic = new Traffic();
+
+/**
+ * Every flag change the history tells about. The controller rewrites a deployment's entry only when it
+ * ends, so the running one is read from the deployment itself.
+ * @param {State} s
+ * @returns {Marker[]}
+ */
+function markers(s) {
+  /** @type {Marker[]} */
+  const out = [];
+  for (const h of s.history) {
+    const live = s.deployment?.id === h.id ? s.deployment : null;
+    const promotedAt = live ? live.promotedAt : h.promotedAt;
+    const finishedAt = live ? live.finishedAt : h.finishedAt;
+    const status = live ? live.status : h.status;
+    if (h.kind === "rollback") {
+      if (finishedAt) out.push({ t: Date.parse(finishedAt), to: h.to, rollback: true });
+    } else if (promotedAt) {
+      out.push({ t: Date.parse(promotedAt), to: h.to, rollback: false });
+      if (finishedAt && (status === "rolled_back" || status === "aborted")) {
+        out.push({ t: Date.parse(finishedAt), to: h.from, rollback: true });
+      }
+    }
+  }
+  return out;
+}
+
+/** @param {State} s */
+function drawButtons(s) {
+  const d = s.deployment;
+  const running = d !== null && d.finishedAt === null;
+  const promote = byId("btn-promote");
+  promote.hidden = d?.status !== "awaiting_promotion";
+  if (d) promote.textContent = `Promote ${d.version} to ${d.color}`;
+  byId("btn-abort").hidden = !running;
+
+  // Before the switch the standby color is the one under test: rolling back onto it is refused (409).
+  const blocked = running && (d.status === "validating" || d.status === "awaiting_promotion");
+  const rollback = /** @type {HTMLButtonElement} */ (byId("btn-rollback"));
+  rollback.disabled = blocked;
+  rollback.textContent = `Roll back to ${colorName(s.standby)}`;
+  byId("rollback-hint").textContent = blocked
+    ? "A deployment is being validated on the standby color: abort it instead."
+    : s.colors[s.standby].health === "unhealthy"
+      ? `${colorName(s.standby)} is unhealthy: the controller will refuse.`
+      : `Moves all traffic to ${s.standby} at once.`;
+}
+
+function draw() {
+  const s = state;
+  if (!s) return;
+  const now = Date.now();
+  traffic.prune(now);
+  document.title = `${colorName(s.active)} active · Blue/green`;
+  render("hero-body", view.hero(s, now));
+  byId("hero").className = `hero hero-${s.active}`;
+  render(
+    "envs",
+    view.envCard(s, "blue", traffic.live("blue", now)) + view.envCard(s, "green", traffic.live("green", now)),
+  );
+  render("deployment-body", view.deployment(s.deployment, now));
+  render("history-body", view.history(s.history, s.deployment, now));
+  const box = byId("chart");
+  render("chart", chart({ traffic, markers: markers(s), width: box.clientWidth, now }));
+  drawButtons(s);
+}
+
+/** @param {State} next */
+function onState(next) {
+  state = next;
+  traffic.reset(next.traffic);
+  draw();
+}
+
+/** @param {"connecting" | "live" | "reconnecting"} status */
+function onStatus(status) {
+  const conn = byId("conn");
+  conn.className = `conn ${status}`;
+  conn.textContent = status === "live" ? "Live" : status === "connecting" ? "Connecting…" : "Reconnecting…";
+  // Stale figures are dimmed until the stream is back.
+  document.body.classList.toggle("stale", status !== "live");
+}
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+/** @param {string} text */
+function notify(text) {
+  const box = byId("notice");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
+    box.hidden = true;
+  }, NOTICE_MS);
+}
+
+function drawToken() {
+  byId("forget-token").hidden = !savedToken();
+}
+
+const open = setupActions({ current: () => state, notify, tokenChanged: drawToken });
+byId("btn-promote").addEventListener("click", () => open("promote"));
+byId("btn-abort").addEventListener("click", () => open("abort"));
+byId("btn-rollback").addEventListener("click", () => open("rollback"));
+byId("forget-token").addEventListener("click", () => {
+  forgetToken();
+  drawToken();
+  notify("Token forgotten.");
+});
+byId("chart-legend").innerHTML = legend();
+drawToken();
+
+// Relative times, live rates and the chart's time axis move even when nothing is reported.
+setInterval(draw, 1000);
+new ResizeObserver(draw).observe(byId("chart"));
+
+follow(`${location.origin}/dashboard/events`, {
+  onStatus,
+  onEvent: (name, data) => {
+    if (name === "state") onState(/** @type {State} */ (data));
+    else if (name === "traffic") {
+      traffic.add(/** @type {TrafficEvent} */ (data));
+      draw();
+    }
+  },
+});
