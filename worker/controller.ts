@@ -255,6 +255,9 @@ export class DeploymentController extends DurableObject<Env> {
       finishedAt: iso(),
     };
     this.s.history = [entry, ...this.s.history].slice(0, HISTORY_LIMIT);
+    // Like any switch: routers may still send to `from` until the flag reaches them, so it stays warm.
+    this.s.colors[from].drainingUntil = Date.now() + this.cfg.drainSeconds * 1000;
+    this.s.colors[to].drainingUntil = null;
     await this.writeFlag(to, null);
     return ok({ from, to, flag: this.s.flag, deploymentId: null });
   }
@@ -455,6 +458,7 @@ export class DeploymentController extends DurableObject<Env> {
       actor: d.actor,
       startedAt: d.createdAt,
       finishedAt: d.finishedAt,
+      promotedAt: d.promotedAt,
     };
     const rest = this.s.history.filter((h) => h.id !== d.id);
     this.s.history = [entry, ...rest].slice(0, HISTORY_LIMIT);

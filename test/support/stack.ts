@@ -3,16 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Color } from "../../shared";
-import type { Faults } from "../platform/faults";
 import { createPlatform, type Platform } from "../platform/platform";
 import { LogStore } from "../platform/store";
-import { ControlClient } from "./control";
+import { controlApi } from "./api";
 import { startWorker, type WorkerHandle } from "./worker";
 
 export interface StackOptions {
-  /** versions the two origins start with; both v1 by default (the idle color runs the last release). */
-  versions?: Partial<Record<Color, string>>;
-  faults?: Partial<Record<Color, Faults>>;
   /** DRAIN_SECONDS: small, so consecutive deployments in one test do not get 409 color_draining. */
   drainSeconds?: number;
   /** further `--var` overrides for the Worker (FLAG_CACHE_MS, …). */
@@ -23,13 +19,13 @@ export interface StackOptions {
 
 export interface Stack {
   worker: WorkerHandle;
-  /** the two origins (in this process): setVersion/setFaults "deploy" a release, kill() crashes one. */
+  /** the two origins (in this process): setVersion/setFaults "deploy" a release, kill() crashes one; replaceable. */
   platforms: Record<Color, Platform>;
-  /** the downstream store both colors write to. */
+  /** the downstream store both colors write to (a file: `store.path`, for origins run as processes). */
   store: LogStore;
-  storePath: string;
   token: string;
-  control: ControlClient;
+  /** control API client authorised with `token`. */
+  control: ReturnType<typeof controlApi>;
   stop(): Promise<void>;
 }
 
@@ -39,15 +35,15 @@ export interface Stack {
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), "bg-stack-"));
-  const storePath = join(dir, "logs.db");
-  const store = new LogStore(storePath);
-  const origin = (color: Color) =>
-    createPlatform({ color, version: opts.versions?.[color] ?? "v1", faults: opts.faults?.[color], store });
+  const store = new LogStore(join(dir, "logs.db"));
+  // Both colors start on v1: the idle one runs the last release, as after a finished deployment.
+  const origin = (color: Color) => createPlatform({ color, version: "v1", store });
   const [blue, green] = await Promise.all([origin("blue"), origin("green")]);
   const platforms = { blue, green };
   const token = randomUUID();
   const cleanup = async () => {
-    await Promise.all([blue.close(), green.close()]);
+    // Whatever origins are there now: a test may have replaced one (a redeploy restarts the process).
+    await Promise.all([platforms.blue.close(), platforms.green.close()]);
     store.close();
     await rm(dir, { recursive: true, force: true });
   };
@@ -71,9 +67,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     worker,
     platforms,
     store,
-    storePath,
     token,
-    control: new ControlClient(worker.url, token),
+    control: controlApi(worker.url, token),
     stop: async () => {
       await worker.stop();
       await cleanup();

@@ -20,6 +20,8 @@ export interface StartWorkerOptions {
   persistTo?: string;
   /** stream wrangler's output to this process's stderr. */
   echo?: boolean;
+  /** another Worker's wrangler.toml (e.g. the benchmark's bare pass-through); the project's by default. */
+  config?: string;
 }
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -42,6 +44,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     String(inspector),
     "--persist-to",
     persistTo,
+    ...(opts.config ? ["--config", opts.config] : []),
     "--show-interactive-dev-session=false",
     "--log-level",
     "info",
