@@ -1,0 +1,71 @@
+// `npm run bench`: router cost, KV reads, switch and rollback latency, loss under load — in one run
+// (a few minutes), written to bench/results.md and bench/results.html. Not part of CI.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startStack } from "../test/support/stack";
+import { html } from "./chart";
+import { lossDuringRollback, ramp } from "./loss";
+import { describeMachine } from "./machine";
+import { type BenchResults, figures, figuresTable, markdown } from "./report";
+import { measureRollback } from "./rollback";
+import { measureRouterCost } from "./router-cost";
+import { measureSwitch } from "./switch";
+
+const FLAG_CACHE_MS = 1000;
+const PROBE_INTERVAL_MS = 500;
+const TRIALS = 5;
+/** Loss is measured below the highest rate held, so the backlog stays bounded while the rollback happens. */
+const LOSS_SHARE_OF_MAX = 0.8;
+const HERE = import.meta.dirname;
+
+const startedAt = new Date();
+const machine = await describeMachine();
+console.log(`bench: ${machine.nproc} CPUs, load ${machine.loadAtStart.toFixed(2)}, Node ${machine.node}`);
+
+console.log("router cost and KV reads (router → bare Worker → direct, interleaved)");
+const router = await measureRouterCost({
+  rounds: 3,
+  load: { connections: 10, seconds: 8 },
+  warmupSeconds: 3,
+  flagCacheMs: FLAG_CACHE_MS,
+});
+
+const stack = await startStack({ vars: { FLAG_CACHE_MS: String(FLAG_CACHE_MS) } });
+let results: BenchResults;
+try {
+  console.log("switch latency (manual promote)");
+  const switches = await measureSwitch(stack, TRIALS, FLAG_CACHE_MS);
+  console.log("rollback latency (origin turns unhealthy while watching)");
+  const rollbacks = await measureRollback(stack, TRIALS, PROBE_INTERVAL_MS, FLAG_CACHE_MS);
+  console.log("ramp (highest steady rate through router → platform)");
+  const steps = await ramp(stack);
+  const maxHeld = steps.filter((s) => s.held).at(-1)?.rate ?? steps[0]?.rate ?? 0;
+  const rate = Math.round(maxHeld * LOSS_SHARE_OF_MAX);
+  console.log(`loss during deploy + automatic rollback at ${rate} entries/s`);
+  const loss = await lossDuringRollback(stack, rate, PROBE_INTERVAL_MS, FLAG_CACHE_MS);
+  results = {
+    startedAt,
+    seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    command: "npm run bench",
+    machine,
+    flagCacheMs: FLAG_CACHE_MS,
+    probeIntervalMs: PROBE_INTERVAL_MS,
+    router,
+    switches,
+    rollbacks,
+    ramp: steps,
+    loss,
+  };
+} finally {
+  await stack.stop();
+}
+
+const notes = await readFile(join(HERE, "notes.md"), "utf8");
+await writeFile(join(HERE, "results.md"), markdown(results, notes));
+await writeFile(join(HERE, "results.html"), html(results));
+// Raw figures (git-ignored), to look into a run or redraw the report without re-running it.
+await mkdir(join(HERE, "out"), { recursive: true });
+await writeFile(join(HERE, "out/results.json"), JSON.stringify(results, null, 2));
+console.log(
+  `\n${figuresTable(figures(results))}\n\nwritten: bench/results.md, bench/results.html (${results.seconds} s)`,
+);
