@@ -1,20 +1,17 @@
 // The bundled action (dist/index.js) run the way a GitHub runner runs it — `node dist/index.js` with
 // INPUT_* variables and the runner's files — against the real Worker (wrangler dev) and real origins.
 // The tests run in order on one Worker: bad release, good release, manual rollback.
-import { spawn } from "node:child_process";
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { actionFiles, inputEnv } from "../support/action-env";
+import { type ActionFiles, actionFiles, runDist } from "../support/action-env";
 import { type Deployer, startDeployer } from "../support/deployer";
 import { type Stack, startStack } from "../support/stack";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 // Quick probes; a p95 limit loose enough for a busy 2-core machine.
 const FAST = { thresholds: '{"probeIntervalMs":100,"minSamples":4,"maxP95Ms":5000}', "watch-seconds": "2" };
 
 let stack: Stack;
 let deployer: Deployer;
-let files: Awaited<ReturnType<typeof actionFiles>>;
+let files: ActionFiles;
 
 beforeAll(async () => {
   // FLAG_CACHE_MS 0: the router reads the flag on every request, so a check right after a switch is exact.
@@ -31,35 +28,14 @@ afterAll(async () => {
 });
 
 /** `node dist/index.js` as a runner starts it; github-token empty, as in a local run. */
-async function runDist(inputs: Record<string, string>) {
-  await files.reset();
-  // The runner gives an action only its own inputs: none leak in from this process.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("INPUT_")));
-  const child = spawn(process.execPath, [resolve(ROOT, "dist/index.js")], {
-    cwd: ROOT,
-    env: {
-      ...env,
-      ...files.env,
-      ...inputEnv({ "worker-url": stack.worker.url, token: stack.token, "github-token": "", ...inputs }),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
-  const code = await new Promise<number | null>((r) => child.once("close", r));
-  return { code, log, ...(await files.read()) };
-}
+const run = (inputs: Record<string, string>) =>
+  runDist(files, { "worker-url": stack.worker.url, token: stack.token, "github-token": "", ...inputs });
 
 const deploy = (version: string) => ({ version, "deploy-command": deployer.command, ...FAST });
 
 describe.sequential("bundled action end to end", () => {
   test("a bad release fails the job and leaves traffic on blue", async () => {
-    const r = await runDist(deploy("v-crash"));
+    const r = await run(deploy("v-crash"));
 
     expect(r.code, r.log).toBe(1);
     expect(r.outputs).toMatchObject({ result: "rolled_back", "active-color": "blue", version: "v-crash" });
@@ -72,7 +48,7 @@ describe.sequential("bundled action end to end", () => {
   });
 
   test("a good release succeeds and serves from green", async () => {
-    const r = await runDist(deploy("v2"));
+    const r = await run(deploy("v2"));
 
     expect(r.code, r.log).toBe(0);
     expect(r.outputs).toMatchObject({
@@ -91,7 +67,7 @@ describe.sequential("bundled action end to end", () => {
   });
 
   test("command rollback flips traffic back to blue", async () => {
-    const r = await runDist({ command: "rollback", reason: "e2e says so" });
+    const r = await run({ command: "rollback", reason: "e2e says so" });
 
     expect(r.code, r.log).toBe(0);
     expect(r.outputs).toMatchObject({

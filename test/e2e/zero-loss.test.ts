@@ -1,54 +1,30 @@
 // End-to-end zero-loss proof: real producers → real Worker (wrangler dev) → real origins → shared store.
 // Every entry a producer created must be stored exactly once, whatever the deployments do meanwhile.
 import { afterEach, expect, test } from "vitest";
-import { ApiError, type Deployment, type DeploymentRequest, type RollbackResult } from "../../shared";
-import { HttpShipper, type ShipperStats } from "../producers/http-shipper";
-import { OtelProducer } from "../producers/otel-producer";
-import { count5xx, type Producer, type ProducerStats } from "../producers/producer";
+import type { ShipperStats } from "../producers/http-shipper";
+import type { Producer, ProducerStats } from "../producers/producer";
+import { type ActionFiles, actionFiles } from "../support/action-env";
 import { sleep } from "../support/api";
-import { auditStore } from "../support/audit";
+import { producerReports } from "../support/audit";
+import { type Deployer, startDeployer } from "../support/deployer";
+import { runScenario, SCENARIO_FAULTS, startProducers } from "../support/scenario";
 import { type Stack, startStack } from "../support/stack";
 
-const FAST: Pick<DeploymentRequest, "thresholds" | "watchSeconds"> = {
-  thresholds: { probeIntervalMs: 200, minSamples: 6 },
-  watchSeconds: 3,
-};
-const TEST_TIMEOUT_MS = 120_000;
+const TEST_TIMEOUT_MS = 180_000;
 
 let stack: Stack | null = null;
+let deployer: Deployer | null = null;
+let files: ActionFiles | null = null;
 let load: Producer[] = [];
 
 afterEach(async () => {
   await Promise.all(load.map((p) => p.stop(5000)));
   load = [];
+  await deployer?.close();
   await stack?.stop();
-  stack = null;
+  await files?.cleanup();
+  stack = deployer = files = null;
 });
-
-/** Three HTTP shippers (~30 batches/s in all) and one OTel SDK producer, all through the Worker. */
-function startLoad(url: string, tag: string): Producer[] {
-  const producers: Producer[] = [
-    ...[1, 2, 3].map(
-      (n) => new HttpShipper({ url, producer: `${tag}-shipper-${n}`, entriesPerSecond: 100, batchSize: 10 }),
-    ),
-    new OtelProducer({ url, producer: `${tag}-otel`, recordsPerSecond: 50 }),
-  ];
-  for (const p of producers) p.start();
-  return producers;
-}
-
-/** Starts a deployment and waits for its end; waits out `409 color_draining` from the previous switch first. */
-async function deployAndWait(s: Stack, req: DeploymentRequest): Promise<Deployment> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await s.control.deploy(req);
-    if (res.status === 201) return s.control.waitFor(res.json.id);
-    const err = ApiError.safeParse(res.json);
-    if (!err.success || err.data.error.code !== "color_draining" || Date.now() > deadline)
-      throw new Error(`deploy ${req.version}: ${res.status} ${JSON.stringify(res.json)}`);
-    await sleep(200);
-  }
-}
 
 const isShipper = (s: ProducerStats): s is ShipperStats => "servedBy" in s;
 
@@ -56,21 +32,9 @@ const isShipper = (s: ProducerStats): s is ShipperStats => "servedBy" in s;
 async function stopAndProve(title: string, s: Stack): Promise<ProducerStats[]> {
   const stats = await Promise.all(load.map((p) => p.stop()));
   load = [];
-  const audits = auditStore(s.store, stats);
-  const rows = audits.map((a, i) => {
-    const st = stats[i] as ProducerStats;
-    return {
-      ...a,
-      dropped: st.dropped,
-      "5xx": count5xx(st.errors),
-      errors: st.errors,
-      retries: isShipper(st) ? st.retries : "n/a",
-      failovers: isShipper(st) ? st.failovers : "n/a",
-      servedBy: isShipper(st) ? st.servedBy : "n/a",
-    };
-  });
+  const rows = producerReports(s.store, stats);
   console.log(
-    `[zero-loss] ${title}\n${rows.map((r) => JSON.stringify(r)).join("\n")}\nstored by color: ${JSON.stringify(s.store.countByColor())}`,
+    `[zero-loss] ${title}\n${rows.map((r) => JSON.stringify(r)).join("\n")}\nstored by version: ${JSON.stringify(s.store.countBy("version"))}`,
   );
   for (const r of rows) {
     expect({ producer: r.producer, lost: r.lost, duplicates: r.duplicates, unexpected: r.unexpected }).toEqual({
@@ -87,43 +51,36 @@ async function stopAndProve(title: string, s: Stack): Promise<ProducerStats[]> {
 }
 
 test(
-  "deploy good v2, reject bad v3, roll back by hand: every entry stored once, no 5xx",
+  "npm start's scenario under load through the bundled action: good v2, manual rollback, bad v3 rolled back; every entry stored once, no 5xx",
   async () => {
-    const s = await startStack({ drainSeconds: 1 });
+    const s = await startStack({ drainSeconds: 2 });
     stack = s;
-    load = startLoad(s.worker.url, "deploy");
+    deployer = await startDeployer(s, SCENARIO_FAULTS);
+    files = await actionFiles();
+    load = startProducers(s.worker.url, "scenario");
     await sleep(1000);
 
-    // The deploy command puts the release on the idle color; then the controller validates and switches.
-    s.platforms.green.setVersion("v2");
-    const good = await deployAndWait(s, { version: "v2", ...FAST });
-    expect(good.status, good.reason ?? "").toBe("succeeded");
-    expect((await s.control.state()).active).toBe("green");
-
-    // A broken release on the now idle blue: every ingest fails, so validation stops it before any traffic.
-    s.platforms.blue.setVersion("v3");
-    s.platforms.blue.setFaults({ errorRate: 1 });
-    const bad = await deployAndWait(s, { version: "v3", ...FAST });
-    expect(["failed", "rolled_back"]).toContain(bad.status);
-    expect((await s.control.state()).active).toBe("green");
-
-    // The operator puts v1 back on blue, then rolls back to it by hand.
-    s.platforms.blue.setVersion("v1");
-    s.platforms.blue.setFaults({});
-    const rollback = await s.control.call<RollbackResult>("POST", "/api/rollback", { reason: "e2e manual rollback" });
-    expect(rollback.status).toBe(200);
-    expect(rollback.json).toMatchObject({ from: "green", to: "blue" });
-    const after = await s.control.state();
-    expect(after.active).toBe("blue");
-    // Routers may still send to green until their flag refreshes: it must stay warm.
-    expect(after.colors.green.drainingUntil).not.toBeNull();
-    // Keep the load on past the switch and the routers' flag cache.
+    const lines: string[] = [];
+    const results = await runScenario(s, deployer, files, (l) => lines.push(l));
+    console.log(`[zero-loss] scenario\n${lines.join("\n")}`);
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    // v3 passed validation and died once serving: the watch caught it, not validation.
+    expect(results[2]?.reason).toMatch(/check failed/);
+    const state = await s.control.state();
+    expect(state.active).toBe("blue");
+    expect(state.deployment).toMatchObject({ version: "v3", status: "rolled_back", color: "green" });
+    expect(deployer.deploys).toEqual([
+      { color: "green", version: "v2" },
+      { color: "green", version: "v3" },
+    ]);
+    // Keep the load on past the revert and the routers' flag cache.
     await sleep(1500);
 
-    const stats = await stopAndProve("deploy v2 → bad v3 → manual rollback", s);
-    console.log(`[zero-loss] deployments: v2 ${good.status}, v3 ${bad.status} (${bad.reason})`);
+    const stats = await stopAndProve("deploy v2 → manual rollback → bad v3 rolled back", s);
     const served = stats.filter(isShipper).map((st) => st.servedBy);
+    // Traffic really moved: every shipper was served by both colors, and v3 stored entries before it died.
     expect(served.every((by) => (by.blue ?? 0) > 0 && (by.green ?? 0) > 0)).toBe(true);
+    expect(s.store.countBy("version").v3).toBeGreaterThan(0);
   },
   TEST_TIMEOUT_MS,
 );
@@ -133,7 +90,7 @@ test(
   async () => {
     const s = await startStack({ drainSeconds: 1 });
     stack = s;
-    load = startLoad(s.worker.url, "crash");
+    load = startProducers(s.worker.url, "crash");
     await sleep(1500);
     // Slow blue down first so batches are certainly mid-request when it dies, not only refused afterwards.
     s.platforms.blue.setFaults({ latencyMs: 150 });

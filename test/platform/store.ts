@@ -51,22 +51,6 @@ export class LogStore {
     }
   }
 
-  /** Per producer: entries stored, distinct sequence numbers, highest sequence number. */
-  producerStats(): Array<{ producer: string; stored: number; distinct: number; maxSeq: number }> {
-    return this.db
-      .prepare(
-        `SELECT producer, COUNT(*) AS stored, COUNT(DISTINCT seq) AS distinct_, MAX(seq) AS maxSeq
-         FROM entries WHERE producer IS NOT NULL GROUP BY producer ORDER BY producer`,
-      )
-      .all()
-      .map((r) => ({
-        producer: String(r.producer),
-        stored: Number(r.stored),
-        distinct: Number(r.distinct_),
-        maxSeq: Number(r.maxSeq),
-      }));
-  }
-
   /** Sequence numbers stored for one producer, ascending (with repeats if any were stored twice). */
   seqs(producer: string): number[] {
     return this.db
@@ -75,10 +59,10 @@ export class LogStore {
       .map((r) => Number(r.seq));
   }
 
-  countByColor(): Record<string, number> {
+  countBy(column: "color" | "version"): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.db.prepare("SELECT color, COUNT(*) AS n FROM entries GROUP BY color").all()) {
-      out[String(r.color)] = Number(r.n);
+    for (const r of this.db.prepare(`SELECT ${column} AS k, COUNT(*) AS n FROM entries GROUP BY ${column}`).all()) {
+      out[String(r.k)] = Number(r.n);
     }
     return out;
   }

@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../..");
 
 export const REPOSITORY = "acme/log-platform";
 export const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -68,4 +71,46 @@ export async function actionFiles() {
     }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+export type ActionFiles = Awaited<ReturnType<typeof actionFiles>>;
+
+export interface ActionRun {
+  code: number | null;
+  /** everything the action printed (stdout and stderr). */
+  log: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/**
+ * Runs the bundled action as a runner does: `node dist/index.js` with INPUT_* variables and the runner's
+ * files. Only `inputs` reach it as inputs, none leak in from this process. `onLine` sees each line as printed.
+ */
+export async function runDist(
+  files: ActionFiles,
+  inputs: Record<string, string>,
+  onLine?: (line: string) => void,
+): Promise<ActionRun> {
+  await files.reset();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("INPUT_")));
+  const child = spawn(process.execPath, [resolve(ROOT, "dist/index.js")], {
+    cwd: ROOT,
+    env: { ...env, ...files.env, ...inputEnv(inputs) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  let partial = "";
+  const onData = (d: Buffer) => {
+    log += d.toString();
+    if (!onLine) return;
+    const lines = (partial + d.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) onLine(line);
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const code = await new Promise<number | null>((r) => child.once("close", r));
+  if (partial && onLine) onLine(partial);
+  return { code, log, ...(await files.read()) };
 }

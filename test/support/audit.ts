@@ -1,5 +1,6 @@
 import type { LogStore } from "../platform/store";
-import type { ProducerStats } from "../producers/producer";
+import type { ShipperStats } from "../producers/http-shipper";
+import { count5xx, type ProducerStats } from "../producers/producer";
 
 /** One producer's entries checked against the store: the zero-loss, exactly-once proof. */
 export interface ProducerAudit {
@@ -33,3 +34,35 @@ export function auditStore(store: LogStore, producers: readonly ProducerStats[])
     };
   });
 }
+
+/** An audit row with what the producer itself saw: the figures `npm start` prints and the e2e suite asserts. */
+export interface ProducerReport extends ProducerAudit {
+  dropped: number;
+  /** 5xx responses the producer saw (after the router's failover). */
+  "5xx": number;
+  errors: Record<string, number>;
+  retries: number | "n/a";
+  failovers: number | "n/a";
+  servedBy: Record<string, number> | "n/a";
+}
+
+const isShipper = (s: ProducerStats): s is ShipperStats => "servedBy" in s;
+
+export function producerReports(store: LogStore, stats: readonly ProducerStats[]): ProducerReport[] {
+  return auditStore(store, stats).map((a, i) => {
+    const st = stats[i] as ProducerStats;
+    return {
+      ...a,
+      dropped: st.dropped,
+      "5xx": count5xx(st.errors),
+      errors: st.errors,
+      retries: isShipper(st) ? st.retries : "n/a",
+      failovers: isShipper(st) ? st.failovers : "n/a",
+      servedBy: isShipper(st) ? st.servedBy : "n/a",
+    };
+  });
+}
+
+/** Nothing lost, nothing stored twice or out of nowhere, nothing given up, no 5xx seen. */
+export const clean = (r: ProducerReport): boolean =>
+  r.sent > 0 && r.lost === 0 && r.duplicates === 0 && r.unexpected === 0 && r.dropped === 0 && r["5xx"] === 0;

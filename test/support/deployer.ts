@@ -13,6 +13,15 @@ export interface Deployer {
   close(): Promise<void>;
 }
 
+// What a deploy step would run (a CLI call to the hosting platform); here Node's fetch, so nothing but
+// Node is needed. $DEPLOY_* come from the action; a non-2xx answer exits non-zero with the reason.
+const DEPLOY_SCRIPT = [
+  "const body = new URLSearchParams({ color: process.env.DEPLOY_COLOR, version: process.env.DEPLOY_VERSION, origin: process.env.DEPLOY_ORIGIN });",
+  "fetch(process.argv[1], { method: 'POST', body }).then(async (r) => { process.stdout.write(await r.text()); process.exitCode = r.ok ? 0 : 1; });",
+].join(" ");
+
+const deployCommand = (url: string) => `"${process.execPath}" -e "${DEPLOY_SCRIPT}" "${url}"`;
+
 async function form(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -51,7 +60,7 @@ export async function startDeployer(stack: Stack, faults: FaultsByVersion = {}):
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    command: `curl -fsS "${url}/deploy" --data-urlencode "color=$DEPLOY_COLOR" --data-urlencode "version=$DEPLOY_VERSION" --data-urlencode "origin=$DEPLOY_ORIGIN"`,
+    command: deployCommand(`${url}/deploy`),
     deploys,
     close: async () => {
       server.closeAllConnections();

@@ -15,6 +15,8 @@ export interface StackOptions {
   vars?: Record<string, string>;
   /** stream wrangler's output to stderr. */
   echo?: boolean;
+  /** the Worker's port; a free one by default. */
+  port?: number;
 }
 
 export interface Stack {
@@ -58,6 +60,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ...opts.vars,
       },
       echo: opts.echo,
+      port: opts.port,
     });
   } catch (e) {
     await cleanup();

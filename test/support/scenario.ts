@@ -1,0 +1,128 @@
+// The scripted scenario `npm start` shows and the zero-loss suite asserts: real producers ship logs through
+// the Worker while the bundled action deploys, rolls back by hand, and deploys a release that dies under load.
+import type { Color } from "../../shared";
+import type { FaultsByVersion } from "../platform/faults";
+import { HttpShipper } from "../producers/http-shipper";
+import { OtelProducer } from "../producers/otel-producer";
+import type { Producer } from "../producers/producer";
+import { type ActionFiles, runDist } from "./action-env";
+import type { Deployer } from "./deployer";
+import type { Stack } from "./stack";
+
+/**
+ * v3 passes validation (its few canary batches are fine), then its process dies under the producers' load
+ * once it is serving: the watch must catch it and put the flag back.
+ */
+export const SCENARIO_FAULTS: FaultsByVersion = { v3: { crashAfter: 60 } };
+
+/** Quick probe rounds and a short watch, so the whole scenario takes well under a minute. */
+const TUNING = {
+  thresholds: JSON.stringify({ probeIntervalMs: 250, minSamples: 8, maxP95Ms: 3000 }),
+  "watch-seconds": "6",
+};
+
+interface Step {
+  title: string;
+  inputs: Record<string, string>;
+  /** exit code, `result` output and active color a correct run ends with. */
+  want: { code: number; result: string; active: Color };
+}
+
+export interface StepResult {
+  title: string;
+  ok: boolean;
+  code: number | null;
+  result: string;
+  active: Color;
+  want: Step["want"];
+  seconds: number;
+  /** the controller's reason (why a deployment failed or was rolled back). */
+  reason: string | null;
+}
+
+/**
+ * The order: a good release, the operator's rollback to the previous version, then a bad release. The bad
+ * one comes last because its color is left dead, and a rollback must land on a color that still serves.
+ */
+const steps = (deployCommand: string): Step[] => [
+  {
+    title: "deploy good v2",
+    inputs: { version: "v2", "deploy-command": deployCommand, ...TUNING },
+    want: { code: 0, result: "succeeded", active: "green" },
+  },
+  {
+    title: "manual rollback",
+    inputs: { command: "rollback", reason: "npm start: operator rolls back to v1" },
+    want: { code: 0, result: "rolled_back_manually", active: "blue" },
+  },
+  {
+    title: "deploy bad v3 (dies under load)",
+    inputs: { version: "v3", "deploy-command": deployCommand, ...TUNING },
+    want: { code: 1, result: "rolled_back", active: "blue" },
+  },
+];
+
+/**
+ * An action's log line as a runner's log view shows it: workflow commands (`::error::…`, percent-escaped)
+ * as plain text; debug, grouping and `add-mask` (it names the secret) left out.
+ */
+function readable(line: string): string | null {
+  const cmd = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+  if (!cmd) return line || null;
+  const [, name = "", text = ""] = cmd;
+  if (!["error", "warning", "notice"].includes(name)) return null;
+  return `${name}: ${text.replace(/%0D/g, "").replace(/%0A/g, "\n").replace(/%25/g, "%")}`;
+}
+
+/** Runs each step through `node dist/index.js`, as a GitHub runner would; `log` sees the action's output. */
+export async function runScenario(
+  stack: Stack,
+  deployer: Deployer,
+  files: ActionFiles,
+  log: (line: string) => void,
+): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const step of steps(deployer.command)) {
+    log(`▶ ${step.title}`);
+    const started = performance.now();
+    const run = await runDist(
+      files,
+      { "worker-url": stack.worker.url, token: stack.token, "github-token": "", ...step.inputs },
+      (line) => {
+        const shown = readable(line);
+        if (shown !== null) log(`  │ ${shown}`);
+      },
+    );
+    const state = await stack.control.state();
+    const result = run.outputs.result ?? "";
+    const r: StepResult = {
+      title: step.title,
+      code: run.code,
+      result,
+      active: state.active,
+      want: step.want,
+      seconds: (performance.now() - started) / 1000,
+      reason: step.inputs.command === "rollback" ? null : (state.deployment?.reason ?? null),
+      ok: run.code === step.want.code && result === step.want.result && state.active === step.want.active,
+    };
+    log(
+      `${r.ok ? "✔" : "✘"} ${step.title}: exit ${r.code}, result=${result}, active=${r.active}` +
+        `${r.reason ? ` (${r.reason})` : ""}, ${r.seconds.toFixed(1)} s` +
+        (r.ok ? "" : ` — expected exit ${step.want.code}, result=${step.want.result}, active=${step.want.active}`),
+    );
+    results.push(r);
+  }
+  return results;
+}
+
+/** Three NDJSON shippers (100 entries/s each, batches of 10) and one OpenTelemetry SDK producer (50/s). */
+export function startProducers(url: string, tag: string): Producer[] {
+  const producers: Producer[] = [
+    ...[1, 2, 3].map(
+      (n) => new HttpShipper({ url, producer: `${tag}-shipper-${n}`, entriesPerSecond: 100, batchSize: 10 }),
+    ),
+    new OtelProducer({ url, producer: `${tag}-otel`, recordsPerSecond: 50 }),
+  ];
+  for (const p of producers) p.start();
+  return producers;
+}
