@@ -3,45 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { Deployment, RollbackResult, State } from "../shared";
-import { createPlatform, type Platform } from "../test/platform/platform";
-import { LogStore } from "../test/platform/store";
-import { controlApi, sleep } from "../test/support/api";
-import { startWorker, type WorkerHandle } from "../test/support/worker";
+import { createPlatform } from "../test/platform/platform";
+import { sleep } from "../test/support/api";
+import { type Stack, type StackOptions, startStack } from "../test/support/stack";
 
-const TOKEN = "controller-test-token";
 // Small numbers so each scenario takes about a second.
 const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4 }, watchSeconds: 1 };
 
-interface Stack {
-  blue: Platform;
-  green: Platform;
-  store: LogStore;
-  worker: WorkerHandle;
-  api: ReturnType<typeof controlApi>;
-  stop(): Promise<void>;
-}
-
-async function stack(vars: Record<string, string> = {}, persistTo?: string): Promise<Stack> {
-  const store = new LogStore(":memory:");
-  const blue = await createPlatform({ color: "blue", version: "v1", store });
-  const green = await createPlatform({ color: "green", version: "v2", store });
-  const worker = await startWorker({
-    vars: { BLUE_ORIGIN: blue.url, GREEN_ORIGIN: green.url, CONTROL_TOKEN: TOKEN, DRAIN_SECONDS: "0", ...vars },
-    persistTo,
-  });
-  return {
-    blue,
-    green,
-    store,
-    worker,
-    api: controlApi(worker.url, TOKEN),
-    async stop() {
-      await worker.stop();
-      await Promise.all([blue.close(), green.close()]);
-      store.close();
-    },
-  };
-}
+/** Blue and green origins (both v1) and the Worker; no draining unless a test asks for it. */
+const stack = (opts: StackOptions = {}) => startStack({ drainSeconds: 0, ...opts });
 
 /** State without the parts that move on their own (health check times, live traffic). */
 const stable = (s: State) => ({
@@ -52,8 +22,8 @@ const stable = (s: State) => ({
 
 describe("deployment controller", () => {
   let s: Stack;
-  const idle = () => s.api.state().then((st) => st.standby);
-  const platformOf = (color: string) => (color === "blue" ? s.blue : s.green);
+  const idle = () => s.control.state().then((st) => st.standby);
+  const platformOf = (color: "blue" | "green") => s.platforms[color];
 
   beforeAll(async () => {
     s = await stack();
@@ -61,8 +31,8 @@ describe("deployment controller", () => {
   afterAll(() => s?.stop());
   beforeEach(async () => {
     // Every scenario starts with both origins healthy and no deployment running.
-    s.blue.setFaults({});
-    s.green.setFaults({});
+    s.platforms.blue.setFaults({});
+    s.platforms.green.setFaults({});
   });
 
   /** Puts `version` on the idle color (what the action's deploy-command does) and returns that color. */
@@ -75,17 +45,17 @@ describe("deployment controller", () => {
 
   test("a healthy release is validated, promoted, watched and succeeds; the flag moves", async () => {
     const color = await release("v2");
-    const before = await s.api.state();
-    const res = await s.api.deploy({ version: "v2", sha: "abc123", ...FAST });
+    const before = await s.control.state();
+    const res = await s.control.deploy({ version: "v2", sha: "abc123", ...FAST });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ status: "validating", color, previousColor: before.active, version: "v2" });
-    const done = await s.api.waitFor(res.json.id);
+    const done = await s.control.waitFor(res.json.id);
     expect(done.status).toBe("succeeded");
     expect(done.steps.map((x) => x.status)).toEqual(["validating", "promoted", "watching", "succeeded"]);
     expect(done.probes.filter((p) => p.phase === "pre" && p.ok).length).toBeGreaterThanOrEqual(4);
     expect(done.probes.some((p) => p.phase === "post" && p.check === "health" && p.ok)).toBe(true);
     for (const step of done.steps) expect(Date.parse(step.at)).not.toBeNaN();
-    const after = await s.api.state();
+    const after = await s.control.state();
     expect(after.active).toBe(color);
     expect(after.epoch).toBe(before.epoch + 1);
     expect(after.flag).toMatchObject({ color, deploymentId: done.id });
@@ -102,144 +72,147 @@ describe("deployment controller", () => {
     ["slow", { latencyMs: 150 }, /latency check failed: p95 latency \d+ ms over 50 ms/],
   ])("a %s release fails validation; traffic never moves", async (_name, faults, reason) => {
     const color = await release("v3", faults);
-    const before = await s.api.state();
-    const res = await s.api.deploy({ version: "v3", ...FAST, thresholds: { ...FAST.thresholds, maxP95Ms: 50 } });
+    const before = await s.control.state();
+    const res = await s.control.deploy({ version: "v3", ...FAST, thresholds: { ...FAST.thresholds, maxP95Ms: 50 } });
     expect(res.status).toBe(201);
-    const done = await s.api.waitFor(res.json.id);
+    const done = await s.control.waitFor(res.json.id);
     expect(done.status).toBe("failed");
     expect(done.reason).toMatch(reason);
     expect(done.promotedAt).toBeNull();
-    const after = await s.api.state();
+    const after = await s.control.state();
     expect(after.flag).toEqual(before.flag);
     expect(after.active).not.toBe(color);
   });
 
   test("a release that dies after the switch is rolled back during the watch", async () => {
     const color = await release("v4", { crashAfter: 6 });
-    const before = await s.api.state();
-    const res = await s.api.deploy({
+    const before = await s.control.state();
+    const res = await s.control.deploy({
       version: "v4",
       thresholds: { probeIntervalMs: 100, minSamples: 4 },
       watchSeconds: 20,
     });
-    const done = await s.api.waitFor(res.json.id);
+    const done = await s.control.waitFor(res.json.id);
     expect(done.status).toBe("rolled_back");
     expect(done.promotedAt).not.toBeNull();
     expect(done.reason).toMatch(/check failed: .*(unreachable|error rate)/);
     expect(done.steps.map((x) => x.status)).toEqual(["validating", "promoted", "watching", "rolled_back"]);
-    const after = await s.api.state();
+    const after = await s.control.state();
     expect(after.active).toBe(before.active);
     expect(after.epoch).toBe(before.epoch + 2);
     // Restore the crashed origin for the next scenarios.
     const restarted = await createPlatform({ color, version: "v4", store: s.store, port: platformOf(color).port });
-    if (color === "blue") s.blue = restarted;
-    else s.green = restarted;
+    s.platforms[color] = restarted;
   });
 
   test("a release whose live traffic fails is rolled back on the routers' 5xx rate", async () => {
     const color = await release("v5");
-    const res = await s.api.deploy({
+    const res = await s.control.deploy({
       version: "v5",
       thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 10 },
       watchSeconds: 30,
     });
-    await s.api.waitFor(res.json.id, "watching");
+    await s.control.waitFor(res.json.id, "watching");
     // Only the producers' OTLP traffic fails now; the probes (health, canary on /ingest) stay green.
     platformOf(color).setFaults({ errorRate: 1, errorPaths: ["/v1/logs"] });
     const deadline = Date.now() + 20_000;
-    let done = await s.api.deployment(res.json.id);
+    let done = await s.control.deployment(res.json.id);
     while (done.status === "watching" && Date.now() < deadline) {
       await Promise.all(
         Array.from({ length: 5 }, () => fetch(`${s.worker.url}/v1/logs`, { method: "POST", body: "{}" })),
       );
-      done = await s.api.deployment(res.json.id);
+      done = await s.control.deployment(res.json.id);
     }
     expect(done.status).toBe("rolled_back");
     expect(done.reason).toMatch(/^router_5xx check failed: router 5xx 100\.0% \(\d+\/\d+\) over 1\.0%$/);
-    expect((await s.api.state()).active).toBe(done.previousColor);
+    expect((await s.control.state()).active).toBe(done.previousColor);
   });
 
   test("without auto-promote it waits; promote switches", async () => {
     const color = await release("v6");
-    const res = await s.api.deploy({ version: "v6", autoPromote: false, ...FAST });
-    const waiting = await s.api.waitFor(res.json.id, "awaiting_promotion");
-    expect((await s.api.state()).active).not.toBe(color);
-    const promoted = await s.api.call<Deployment>("POST", `/api/deployments/${waiting.id}/promote`);
+    const res = await s.control.deploy({ version: "v6", autoPromote: false, ...FAST });
+    const waiting = await s.control.waitFor(res.json.id, "awaiting_promotion");
+    expect((await s.control.state()).active).not.toBe(color);
+    const promoted = await s.control.call<Deployment>("POST", `/api/deployments/${waiting.id}/promote`);
     expect(promoted.status).toBe(200);
     expect(["promoted", "watching"]).toContain(promoted.json.status);
-    expect((await s.api.state()).active).toBe(color);
-    expect((await s.api.waitFor(waiting.id)).status).toBe("succeeded");
+    expect((await s.control.state()).active).toBe(color);
+    expect((await s.control.waitFor(waiting.id)).status).toBe("succeeded");
   });
 
   test("abort mid-validation stops it; the flag never moved", async () => {
     await release("v7");
-    const before = await s.api.state();
-    const res = await s.api.deploy({ version: "v7", thresholds: { probeIntervalMs: 200, minSamples: 1000 } });
+    const before = await s.control.state();
+    const res = await s.control.deploy({ version: "v7", thresholds: { probeIntervalMs: 200, minSamples: 1000 } });
     await sleep(300);
-    const aborted = await s.api.call<Deployment>("POST", `/api/deployments/${res.json.id}/abort`);
+    const aborted = await s.control.call<Deployment>("POST", `/api/deployments/${res.json.id}/abort`);
     expect(aborted.status).toBe(200);
     expect(aborted.json.status).toBe("aborted");
-    expect((await s.api.state()).flag).toEqual(before.flag);
+    expect((await s.control.state()).flag).toEqual(before.flag);
     // Aborting twice is the wrong state.
-    const again = await s.api.call<{ error: { code: string } }>("POST", `/api/deployments/${res.json.id}/abort`);
+    const again = await s.control.call<{ error: { code: string } }>("POST", `/api/deployments/${res.json.id}/abort`);
     expect(again.status).toBe(409);
   });
 
   test("abort mid-watch puts the flag back", async () => {
     await release("v8");
-    const before = await s.api.state();
-    const res = await s.api.deploy({
+    const before = await s.control.state();
+    const res = await s.control.deploy({
       version: "v8",
       thresholds: { probeIntervalMs: 100, minSamples: 4 },
       watchSeconds: 60,
     });
-    await s.api.waitFor(res.json.id, "watching");
-    const aborted = await s.api.call<Deployment>("POST", `/api/deployments/${res.json.id}/abort`);
+    await s.control.waitFor(res.json.id, "watching");
+    const aborted = await s.control.call<Deployment>("POST", `/api/deployments/${res.json.id}/abort`);
     expect(aborted.json.status).toBe("aborted");
-    expect((await s.api.state()).active).toBe(before.active);
+    expect((await s.control.state()).active).toBe(before.active);
   });
 
   test("manual rollback mid-watch rolls the deployment back", async () => {
     await release("v9");
-    const before = await s.api.state();
-    const res = await s.api.deploy({
+    const before = await s.control.state();
+    const res = await s.control.deploy({
       version: "v9",
       thresholds: { probeIntervalMs: 100, minSamples: 4 },
       watchSeconds: 60,
     });
-    await s.api.waitFor(res.json.id, "watching");
-    const rb = await s.api.call<RollbackResult>("POST", "/api/rollback", { reason: "dashboards look wrong" });
+    await s.control.waitFor(res.json.id, "watching");
+    const rb = await s.control.call<RollbackResult>("POST", "/api/rollback", { reason: "dashboards look wrong" });
     expect(rb.status).toBe(200);
     expect(rb.json).toMatchObject({ to: before.active, deploymentId: res.json.id });
-    const d = await s.api.deployment(res.json.id);
+    const d = await s.control.deployment(res.json.id);
     expect(d.status).toBe("rolled_back");
     expect(d.reason).toMatch(/manual rollback by control-token: dashboards look wrong/);
   });
 
   test("manual rollback with no deployment flips to the standby and is recorded", async () => {
-    const before = await s.api.state();
-    const rb = await s.api.call<RollbackResult>("POST", "/api/rollback", {});
+    const before = await s.control.state();
+    const rb = await s.control.call<RollbackResult>("POST", "/api/rollback", {});
     expect(rb.status).toBe(200);
     expect(rb.json).toMatchObject({ from: before.active, to: before.standby, deploymentId: null });
-    const after = await s.api.state();
+    const after = await s.control.state();
     expect(after.active).toBe(before.standby);
     expect(after.history[0]).toMatchObject({ kind: "rollback", status: "rolled_back_manually", to: before.standby });
   });
 
   test("rollback onto an unhealthy standby is refused", async () => {
-    const before = await s.api.state();
+    const before = await s.control.state();
     platformOf(before.standby).setFaults({ unhealthy: true });
-    const rb = await s.api.call<{ error: { code: string } }>("POST", "/api/rollback", {});
+    const rb = await s.control.call<{ error: { code: string } }>("POST", "/api/rollback", {});
     expect(rb.status).toBe(409);
     expect(rb.json.error.code).toBe("standby_unhealthy");
-    expect((await s.api.state()).flag).toEqual(before.flag);
+    expect((await s.control.state()).flag).toEqual(before.flag);
   });
 
   test("concurrent deployments: exactly one 201, the rest 409", async () => {
     await release("v10");
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        s.api.deploy({ version: "v10", actor: `racer-${i}`, thresholds: { probeIntervalMs: 100, minSamples: 1000 } }),
+        s.control.deploy({
+          version: "v10",
+          actor: `racer-${i}`,
+          thresholds: { probeIntervalMs: 100, minSamples: 1000 },
+        }),
       ),
     );
     const codes = results.map((r) => r.status).sort();
@@ -250,11 +223,11 @@ describe("deployment controller", () => {
     };
     expect(loser.error.code).toBe("deployment_in_progress");
     expect(loser.error.message).toContain(winner.id);
-    await s.api.call("POST", `/api/deployments/${winner.id}/abort`);
+    await s.control.call("POST", `/api/deployments/${winner.id}/abort`);
   });
 
   test("bad input gets a 4xx {error:{code,message}} and changes nothing", async () => {
-    const before = stable(await s.api.state());
+    const before = stable(await s.control.state());
     const cases: Array<[string, string, string | undefined, number, string]> = [
       ["POST", "/api/deployments", '{"version":"v1","color":"purple"}', 400, "invalid_request"],
       ["POST", "/api/deployments", '{"version":', 400, "invalid_json"],
@@ -272,28 +245,28 @@ describe("deployment controller", () => {
       ["DELETE", "/api/state", undefined, 404, "not_found"],
     ];
     for (const [method, path, raw, status, code] of cases) {
-      const res = await s.api.call<{ error: { code: string; message: string } }>(method, path, undefined, raw);
+      const res = await s.control.call<{ error: { code: string; message: string } }>(method, path, undefined, raw);
       expect(res.status, `${method} ${path} ${raw?.slice(0, 60)}`).toBe(status);
       expect(res.json.error.code).toBe(code);
       expect(res.json.error.message.length).toBeGreaterThan(3);
     }
-    expect(stable(await s.api.state())).toEqual(before);
+    expect(stable(await s.control.state())).toEqual(before);
   });
 
   test("promote in the wrong state is 409 and changes nothing", async () => {
     await release("v11");
-    const res = await s.api.deploy({ version: "v11", thresholds: { probeIntervalMs: 100, minSamples: 1000 } });
-    const early = await s.api.call<{ error: { code: string } }>("POST", `/api/deployments/${res.json.id}/promote`);
+    const res = await s.control.deploy({ version: "v11", thresholds: { probeIntervalMs: 100, minSamples: 1000 } });
+    const early = await s.control.call<{ error: { code: string } }>("POST", `/api/deployments/${res.json.id}/promote`);
     expect(early.status).toBe(409);
     expect(early.json.error.code).toBe("wrong_state");
-    expect((await s.api.deployment(res.json.id)).status).toBe("validating");
-    await s.api.call("POST", `/api/deployments/${res.json.id}/abort`);
+    expect((await s.control.deployment(res.json.id)).status).toBe("validating");
+    await s.control.call("POST", `/api/deployments/${res.json.id}/abort`);
   });
 
   test("GET /api/events streams the state, then every change", async () => {
     const ctrl = new AbortController();
     const res = await fetch(`${s.worker.url}/api/events`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
+      headers: { authorization: `Bearer ${s.token}` },
       signal: ctrl.signal,
     });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
@@ -309,7 +282,7 @@ describe("deployment controller", () => {
     };
     await next(/event: state\ndata: \{.*"active"/);
     await release("v12");
-    const dep = await s.api.deploy({ version: "v12", ...FAST });
+    const dep = await s.control.deploy({ version: "v12", ...FAST });
     await next(new RegExp(`"id":"${dep.json.id}".*"status":"succeeded"`));
     ctrl.abort();
   });
@@ -319,17 +292,18 @@ describe("durability and draining", () => {
   test("state and history survive the Worker and its Durable Object restarting", async () => {
     const dir = await mkdtemp(join(tmpdir(), "bg-persist-"));
     try {
-      let s = await stack({}, dir);
-      const res = await s.api.deploy({ version: "v2", ...FAST });
-      await s.api.waitFor(res.json.id);
-      const before = await s.api.state();
+      let s = await stack({ persistTo: dir });
+      s.platforms.green.setVersion("v2");
+      const res = await s.control.deploy({ version: "v2", ...FAST });
+      await s.control.waitFor(res.json.id);
+      const before = await s.control.state();
       await s.stop();
-      s = await stack({}, dir);
+      s = await stack({ persistTo: dir });
       try {
-        const after = await s.api.state();
+        const after = await s.control.state();
         expect(after.flag).toEqual(before.flag);
         expect(after.history).toEqual(before.history);
-        expect((await s.api.deployment(res.json.id)).status).toBe("succeeded");
+        expect((await s.control.deployment(res.json.id)).status).toBe("succeeded");
         const routed = await fetch(`${s.worker.url}/ingest`, { method: "POST", body: "{}" });
         expect(routed.headers.get("x-served-by")).toBe("green");
       } finally {
@@ -341,14 +315,15 @@ describe("durability and draining", () => {
   });
 
   test("the old color stays reserved for DRAIN_SECONDS after a switch", async () => {
-    const s = await stack({ DRAIN_SECONDS: "120" });
+    const s = await stack({ drainSeconds: 120 });
     try {
-      const res = await s.api.deploy({ version: "v2", ...FAST, watchSeconds: 0 });
-      expect((await s.api.waitFor(res.json.id)).status).toBe("succeeded");
-      const st = await s.api.state();
+      s.platforms.green.setVersion("v2");
+      const res = await s.control.deploy({ version: "v2", ...FAST, watchSeconds: 0 });
+      expect((await s.control.waitFor(res.json.id)).status).toBe("succeeded");
+      const st = await s.control.state();
       expect(st.colors.blue.drainingUntil).not.toBeNull();
       expect(Date.parse(st.colors.blue.drainingUntil ?? "") - Date.now()).toBeGreaterThan(100_000);
-      const next = await s.api.call<{ error: { code: string } }>("POST", "/api/deployments", { version: "v3" });
+      const next = await s.control.call<{ error: { code: string } }>("POST", "/api/deployments", { version: "v3" });
       expect(next.status).toBe(409);
       expect(next.json.error.code).toBe("color_draining");
     } finally {

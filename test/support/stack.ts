@@ -17,6 +17,8 @@ export interface StackOptions {
   echo?: boolean;
   /** the Worker's port; a free one by default. */
   port?: number;
+  /** folder for the Worker's local KV/DO state, to restart on the same state; a fresh one by default. */
+  persistTo?: string;
 }
 
 export interface Stack {
@@ -61,6 +63,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       echo: opts.echo,
       port: opts.port,
+      persistTo: opts.persistTo,
     });
   } catch (e) {
     await cleanup();
