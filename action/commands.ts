@@ -3,7 +3,7 @@ import type { ControlClient } from "./client";
 import { deploy } from "./deploy-flow";
 import { GithubDeployment } from "./github";
 import type { Command, Inputs } from "./inputs";
-import { isResult, type Outcome, type Timeline } from "./outcome";
+import { deploymentOutcome, isResult, type Outcome, type Timeline } from "./outcome";
 import { settle } from "./settle";
 
 export interface CommandContext {
@@ -30,18 +30,7 @@ async function promote(ctx: CommandContext): Promise<Outcome> {
 async function abort(ctx: CommandContext): Promise<Outcome> {
   const d = await ctx.client.abort(await targetId(ctx, "abort"));
   ctx.timeline.add("abort", `${d.id}: ${d.reason ?? d.status}`);
-  const state = await ctx.client.state();
-  return {
-    command: "abort",
-    result: "aborted",
-    deployment: d,
-    state,
-    activeColor: state.active,
-    previousColor: d.previousColor,
-    deploymentId: d.id,
-    version: d.version,
-    timeline: ctx.timeline.entries,
-  };
+  return deploymentOutcome("abort", "aborted", d, await ctx.client.state(), ctx.timeline);
 }
 
 async function rollback(ctx: CommandContext): Promise<Outcome> {

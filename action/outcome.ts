@@ -42,3 +42,22 @@ export interface Outcome {
   deployCommand?: DeployCommandResult;
   timeline: TimelineEntry[];
 }
+
+/** The outcome of a command that ended with deployment `d` (finished, aborted, or given up on). */
+export const deploymentOutcome = (
+  command: Command,
+  result: Result | undefined,
+  d: Deployment,
+  state: State,
+  timeline: Timeline,
+): Outcome => ({
+  command,
+  result,
+  deployment: d,
+  state,
+  activeColor: state.active,
+  previousColor: d.previousColor,
+  deploymentId: d.id,
+  version: d.version,
+  timeline: timeline.entries,
+});

@@ -4,7 +4,7 @@ import { ControlApiError, type ControlClient } from "./client";
 import type { CommandContext } from "./commands";
 import { followDeployment } from "./events";
 import type { Command } from "./inputs";
-import { isResult, type Outcome, type Result } from "./outcome";
+import { deploymentOutcome, isResult, type Outcome, type Result } from "./outcome";
 
 /** Logs the deployment's progress as it arrives: new steps, failed probes, the promotion gate. */
 function progressLogger() {
@@ -63,17 +63,7 @@ export async function settle(
   }
   const state = await client.state();
   const result = isResult(d.status) ? d.status : undefined;
-  const outcome: Outcome = {
-    command,
-    result,
-    deployment: d,
-    state,
-    activeColor: state.active,
-    previousColor: d.previousColor,
-    deploymentId: d.id,
-    version: d.version,
-    timeline: timeline.entries,
-  };
+  const outcome = deploymentOutcome(command, result, d, state, timeline);
   if (result === "succeeded") return outcome;
   const why = timedOut ? `${timedOut}, so it was aborted` : (d.reason ?? "no reason given");
   const serving = `${state.active} serves ${state.colors[state.active].version ?? "the previous version"}`;

@@ -64380,6 +64380,17 @@ var Timeline = class {
     info(`\u25B6 ${step}: ${detail}`);
   }
 };
+var deploymentOutcome = (command, result, d, state, timeline) => ({
+  command,
+  result,
+  deployment: d,
+  state,
+  activeColor: state.active,
+  previousColor: d.previousColor,
+  deploymentId: d.id,
+  version: d.version,
+  timeline: timeline.entries
+});
 
 // action/github.ts
 var DESCRIPTION_MAX = 140;
@@ -64628,17 +64639,7 @@ async function settle2(ctx, command, started, deadline) {
   }
   const state = await client.state();
   const result = isResult(d.status) ? d.status : void 0;
-  const outcome = {
-    command,
-    result,
-    deployment: d,
-    state,
-    activeColor: state.active,
-    previousColor: d.previousColor,
-    deploymentId: d.id,
-    version: d.version,
-    timeline: timeline.entries
-  };
+  const outcome = deploymentOutcome(command, result, d, state, timeline);
   if (result === "succeeded") return outcome;
   const why = timedOut ? `${timedOut}, so it was aborted` : d.reason ?? "no reason given";
   const serving = `${state.active} serves ${state.colors[state.active].version ?? "the previous version"}`;
@@ -64782,18 +64783,7 @@ async function promote(ctx) {
 async function abort(ctx) {
   const d = await ctx.client.abort(await targetId(ctx, "abort"));
   ctx.timeline.add("abort", `${d.id}: ${d.reason ?? d.status}`);
-  const state = await ctx.client.state();
-  return {
-    command: "abort",
-    result: "aborted",
-    deployment: d,
-    state,
-    activeColor: state.active,
-    previousColor: d.previousColor,
-    deploymentId: d.id,
-    version: d.version,
-    timeline: ctx.timeline.entries
-  };
+  return deploymentOutcome("abort", "aborted", d, await ctx.client.state(), ctx.timeline);
 }
 async function rollback(ctx) {
   const { inputs, client, timeline } = ctx;
