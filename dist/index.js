@@ -59920,7 +59920,11 @@ var DeploymentRequest = external_exports.object({
   thresholds: Thresholds.partial().optional(),
   watchSeconds: external_exports.number().int().min(0).max(3600).optional()
 }).strict();
-var RollbackRequest = external_exports.object({ reason: external_exports.string().max(500).optional() }).strict();
+var RollbackRequest = external_exports.object({
+  reason: external_exports.string().max(500).optional(),
+  /** roll back even onto the version the last deployment rejected (failed, rolled back or aborted). */
+  force: external_exports.boolean().optional()
+}).strict();
 var DEPLOYMENT_STATUSES = [
   "validating",
   "awaiting_promotion",
@@ -60029,6 +60033,8 @@ var ColorCounters = external_exports.object({
 });
 var CounterFlush = external_exports.object({
   isolate: external_exports.string(),
+  /** the flag epoch the counted requests were routed under: a watch judges only its own epoch's traffic. */
+  epoch: external_exports.number().int().nonnegative(),
   /** window start and end, unix ms. */
   from: external_exports.number(),
   to: external_exports.number(),

@@ -56,7 +56,13 @@ export const DeploymentRequest = z
   .strict();
 export type DeploymentRequest = z.infer<typeof DeploymentRequest>;
 
-export const RollbackRequest = z.object({ reason: z.string().max(500).optional() }).strict();
+export const RollbackRequest = z
+  .object({
+    reason: z.string().max(500).optional(),
+    /** roll back even onto the version the last deployment rejected (failed, rolled back or aborted). */
+    force: z.boolean().optional(),
+  })
+  .strict();
 export type RollbackRequest = z.infer<typeof RollbackRequest>;
 
 export const DEPLOYMENT_STATUSES = [
@@ -196,6 +202,8 @@ export type ColorCounters = z.infer<typeof ColorCounters>;
 
 export const CounterFlush = z.object({
   isolate: z.string(),
+  /** the flag epoch the counted requests were routed under: a watch judges only its own epoch's traffic. */
+  epoch: z.number().int().nonnegative(),
   /** window start and end, unix ms. */
   from: z.number(),
   to: z.number(),

@@ -67,7 +67,7 @@ export const api = new Hono<ApiEnv>()
   )
   .post("/rollback", async (c) => {
     const req = await body(c.req.raw, RollbackRequest);
-    return reply(c, await controller(c.env).rollback(req.reason, actorOf(c.get("principal"))));
+    return reply(c, await controller(c.env).rollback(req, actorOf(c.get("principal"))));
   })
   .onError((e, c) => {
     if (e instanceof HttpError) return errorResponse(c, e);

@@ -185,6 +185,21 @@ describe("deployment controller", () => {
     expect(d.reason).toMatch(/manual rollback by control-token: dashboards look wrong/);
   });
 
+  test("rollback onto the release the last deployment rejected is refused unless forced", async () => {
+    // The previous test rolled its deployment back: the standby still runs that rejected release.
+    const before = await s.control.state();
+    expect(before.deployment).toMatchObject({ status: "rolled_back", color: before.standby });
+    const rb = await s.control.call<{ error: { code: string; message: string } }>("POST", "/api/rollback", {});
+    expect(rb.status).toBe(409);
+    expect(rb.json.error).toMatchObject({ code: "standby_rejected" });
+    expect(rb.json.error.message).toContain(before.deployment?.version ?? "?");
+    expect((await s.control.state()).flag).toEqual(before.flag);
+
+    const forced = await s.control.call<RollbackResult>("POST", "/api/rollback", { force: true });
+    expect(forced.status).toBe(200);
+    expect(forced.json).toMatchObject({ from: before.active, to: before.standby });
+  });
+
   test("manual rollback with no deployment flips to the standby and is recorded", async () => {
     const before = await s.control.state();
     const rb = await s.control.call<RollbackResult>("POST", "/api/rollback", {});
@@ -241,6 +256,7 @@ describe("deployment controller", () => {
       ["POST", "/api/deployments/nope/promote", undefined, 404, "not_found"],
       ["POST", "/api/deployments/nope/abort", undefined, 404, "not_found"],
       ["POST", "/api/rollback", '{"reason":5}', 400, "invalid_request"],
+      ["POST", "/api/rollback", '{"force":"yes"}', 400, "invalid_request"],
       ["POST", "/api/rollback", "[]", 400, "invalid_request"],
       ["DELETE", "/api/state", undefined, 404, "not_found"],
     ];
@@ -295,7 +311,8 @@ describe("durability and draining", () => {
       let s = await stack({ persistTo: dir });
       s.platforms.green.setVersion("v2");
       const res = await s.control.deploy({ version: "v2", ...FAST });
-      await s.control.waitFor(res.json.id);
+      const done = await s.control.waitFor(res.json.id);
+      expect(done.status, done.reason ?? "").toBe("succeeded");
       const before = await s.control.state();
       await s.stop();
       s = await stack({ persistTo: dir });

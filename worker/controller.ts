@@ -16,6 +16,7 @@ import {
   otherColor,
   type Probe,
   quantile,
+  type RollbackRequest,
   type RollbackResult,
   type State,
 } from "../shared";
@@ -36,6 +37,8 @@ const fail = <T>(status: 400 | 404 | 409, code: string, message: string): Result
 });
 
 const HISTORY_LIMIT = 50;
+/** Ends of a deployment that leave its release on the standby, not fit to take traffic back. */
+const REJECTED = new Set<DeploymentStatus>(["failed", "rolled_back", "aborted"]);
 const PROBES_KEPT = 100;
 const HEALTH_REFRESH_MS = 5000;
 const KV_WRITE_ATTEMPTS = 4;
@@ -67,6 +70,11 @@ const iso = (ms = Date.now()) => new Date(ms).toISOString();
 export class DeploymentController extends DurableObject<Env> {
   private s!: Persisted;
   private readonly traffic = new Traffic();
+  /**
+   * Router requests and 5xx on the watched color under the watch's flag epoch. In memory: if the object
+   * restarts mid-watch the count starts again (the probes go on meanwhile).
+   */
+  private watched = { requests: 0, errors5xx: 0 };
   private readonly hub = new EventHub();
   private lastTrafficBroadcast = 0;
   private kvChain: Promise<void> = Promise.resolve();
@@ -214,7 +222,7 @@ export class DeploymentController extends DurableObject<Env> {
     return ok(dep);
   }
 
-  async rollback(reason: string | undefined, actor: string | null): Promise<Result<RollbackResult>> {
+  async rollback({ reason, force }: RollbackRequest, actor: string | null): Promise<Result<RollbackResult>> {
     const why = `manual rollback by ${actor ?? "operator"}${reason ? `: ${reason}` : ""}`;
     const dep = this.s.deployment;
     if (dep && (dep.status === "promoted" || dep.status === "watching")) {
@@ -242,6 +250,17 @@ export class DeploymentController extends DurableObject<Env> {
       await this.commit();
       return fail(409, "standby_unhealthy", `cannot roll back to ${to}: ${health.detail}`);
     }
+    // After a failed or reverted deployment the standby still runs the release that was just rejected:
+    // "roll back" there would put traffic on it. Redeploy a good version there, or insist with force.
+    const last = this.s.deployment;
+    if (!force && last?.color === to && REJECTED.has(last.status) && health.version === last.version) {
+      await this.commit();
+      return fail(
+        409,
+        "standby_rejected",
+        `${to} runs ${last.version}, which deployment ${last.id} ended as ${last.status}; redeploy a good version there, or send {"force":true}`,
+      );
+    }
     const entry: HistoryEntry = {
       kind: "rollback",
       id: crypto.randomUUID(),
@@ -263,8 +282,16 @@ export class DeploymentController extends DurableObject<Env> {
   }
 
   /** Router counters, at most once a second per isolate. */
-  async report(batch: CounterFlush): Promise<void> {
-    this.traffic.add(batch);
+  async report(batches: CounterFlush[]): Promise<void> {
+    const d = this.s.deployment;
+    for (const batch of batches) {
+      this.traffic.add(batch);
+      // Only what the routers sent to the new color under this deployment's own flag counts for its watch.
+      if (d?.status === "watching" && this.s.flag.deploymentId === d.id && batch.epoch === this.s.flag.epoch) {
+        this.watched.requests += batch.colors[d.color].requests;
+        this.watched.errors5xx += batch.colors[d.color].errors5xx;
+      }
+    }
     const now = Date.now();
     if (this.hub.size && now - this.lastTrafficBroadcast >= 1000) {
       this.lastTrafficBroadcast = now;
@@ -334,7 +361,7 @@ export class DeploymentController extends DurableObject<Env> {
       return this.commit();
     }
 
-    const live = this.traffic.since(d.color, Date.parse(d.promotedAt ?? d.createdAt));
+    const live = this.watched;
     if (live.requests >= d.thresholds.minRouterRequests && live.requests > 0) {
       const rate = live.errors5xx / live.requests;
       const okRate = rate <= d.thresholds.maxErrorRate;
@@ -422,6 +449,7 @@ export class DeploymentController extends DurableObject<Env> {
       return this.finish(d, "succeeded", "promoted (no watch period)");
     }
     this.setStatus(d, "watching", `watching ${d.color} for ${d.watchSeconds}s`);
+    this.watched = { requests: 0, errors5xx: 0 };
     await this.writeFlag(d.color, d.id);
     await this.ctx.storage.setAlarm(Date.now() + d.thresholds.probeIntervalMs);
   }

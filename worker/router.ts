@@ -104,7 +104,7 @@ export async function route(request: Request, env: Env, ctx: Pick<ExecutionConte
   let failedOver = false;
   // Preview requests test one color on purpose: no failover to hide its faults.
   if (retryable(first) && !isPreview) {
-    counters.record(chosen, first.response?.status ?? 502, first.latencyMs, false);
+    counters.record(flag.epoch, chosen, first.response?.status ?? 502, first.latencyMs, false);
     await first.response?.body?.cancel();
     const standby = otherColor(chosen);
     result = await attempt(targetUrl(cfg.origins[standby], incoming), request.method, headers, body);
@@ -112,7 +112,7 @@ export async function route(request: Request, env: Env, ctx: Pick<ExecutionConte
     failedOver = true;
   }
   const status = result.response?.status ?? 502;
-  counters.record(served, status, result.latencyMs, failedOver);
+  counters.record(flag.epoch, served, status, result.latencyMs, failedOver);
   flush(env, ctx);
 
   const outHeaders = new Headers(result.response?.headers);
@@ -135,11 +135,11 @@ export async function route(request: Request, env: Env, ctx: Pick<ExecutionConte
 
 /** Hands the isolate's counters to the controller after the response, at most once a second. */
 function flush(env: Env, ctx: Pick<ExecutionContext, "waitUntil">): void {
-  const batch = counters.take();
-  if (!batch) return;
+  const batches = counters.take();
+  if (batches.length === 0) return;
   ctx.waitUntil(
     controller(env)
-      .report(batch)
+      .report(batches)
       .catch(() => undefined),
   );
 }

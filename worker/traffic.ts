@@ -46,18 +46,6 @@ export class Traffic {
     }
   }
 
-  /** Requests and 5xx reported for a color since `since` (unix ms). */
-  since(color: Color, since: number): { requests: number; errors5xx: number } {
-    let requests = 0;
-    let errors5xx = 0;
-    for (const b of this.series[color]) {
-      if (b.t + 1000 <= since) continue;
-      requests += b.requests;
-      errors5xx += b.errors5xx;
-    }
-    return { requests, errors5xx };
-  }
-
   points(color: Color, seconds = SERIES_SECONDS, now = Date.now()): TrafficPoint[] {
     return this.series[color].filter((b) => b.t >= now - seconds * 1000).map(toPoint);
   }
