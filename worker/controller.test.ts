@@ -238,6 +238,8 @@ describe("deployment controller", () => {
     };
     expect(loser.error.code).toBe("deployment_in_progress");
     expect(loser.error.message).toContain(winner.id);
+    // Who asked is recorded next to who authenticated, never instead of it.
+    expect(winner.actor).toMatch(/^racer-\d via control-token$/);
     await s.control.call("POST", `/api/deployments/${winner.id}/abort`);
   });
 

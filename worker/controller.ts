@@ -180,7 +180,8 @@ export class DeploymentController extends DurableObject<Env> {
       color,
       previousColor: active,
       sha: req.sha ?? null,
-      actor: req.actor ?? actor,
+      // The caller's own "who" (e.g. the GitHub user) is kept, never in place of who authenticated.
+      actor: req.actor ? `${req.actor} via ${actor ?? "operator"}` : actor,
       autoPromote: req.autoPromote ?? true,
       thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
       watchSeconds: req.watchSeconds ?? DEFAULT_WATCH_SECONDS,

@@ -193,6 +193,13 @@ test("promote and abort buttons, with the token kept for the tab", async () => {
   await poll(activeOnPage).toBe("blue");
   expect((await stack.control.deployment(second.id)).status).toBe("aborted");
   await poll(() => page.locator("#deployment-body .dep-title .badge").textContent()).toBe("Aborted");
+  // Green still runs the aborted v3: the page says a rollback onto it would be refused, and it is.
+  await poll(() => page.locator("#rollback-hint").textContent()).toContain("still runs v3, which ended aborted");
+  await confirmAction("#btn-rollback");
+  await page.locator("#confirm-error").waitFor({ state: "visible" });
+  expect(await page.locator("#confirm-error").textContent()).toMatch(/^409 standby_rejected: /);
+  await page.click("#confirm-cancel");
+  expect(await activeOnPage()).toBe("blue");
   // Every flag change of this file is marked on the traffic chart: two promotions, the rollback, the abort.
   await poll(() => page.locator("#chart line.marker").count()).toBe(4);
   const labels = (await page.locator("#chart .marker-label").allTextContents()).join(" ");
@@ -217,7 +224,8 @@ test("reconnects by itself when the connection drops", async () => {
   proxy.setDown(false);
   await poll(() => page.locator("#conn").textContent()).toBe("Live");
   // The new stream carries changes again.
-  const res = await stack.control.call("POST", "/api/rollback", { reason: "after reconnect" });
+  // Green still runs the release aborted above: a plain rollback onto it is refused, so force it.
+  const res = await stack.control.call("POST", "/api/rollback", { reason: "after reconnect", force: true });
   expect(res.status).toBe(200);
   await poll(activeOnPage).toBe("green");
 });

@@ -58,11 +58,20 @@ function drawButtons(s) {
   const rollback = /** @type {HTMLButtonElement} */ (byId("btn-rollback"));
   rollback.disabled = blocked;
   rollback.textContent = `Roll back to ${colorName(s.standby)}`;
+  // The controller also refuses the release the last deployment rejected, while the standby still runs it.
+  const rejected =
+    d !== null &&
+    !running &&
+    d.color === s.standby &&
+    ["failed", "rolled_back", "aborted"].includes(d.status) &&
+    s.colors[s.standby].version === d.version;
   byId("rollback-hint").textContent = blocked
     ? "A deployment is being validated on the standby color: abort it instead."
     : s.colors[s.standby].health === "unhealthy"
       ? `${colorName(s.standby)} is unhealthy: the controller will refuse.`
-      : `Moves all traffic to ${s.standby} at once.`;
+      : rejected
+        ? `${colorName(s.standby)} still runs ${d.version}, which ended ${d.status.replace("_", " ")}: the controller will refuse until a good version is deployed there.`
+        : `Moves all traffic to ${s.standby} at once.`;
 }
 
 function draw() {
