@@ -28,7 +28,15 @@ const producers = startProducers(stack.worker.url, "start");
 say("Producers   3 NDJSON shippers (100 entries/s each) + 1 OpenTelemetry OTLP/HTTP exporter (50 records/s)\n");
 await sleep(2000);
 
-const results = await runScenario(stack, deployer, files, say);
+let results: Awaited<ReturnType<typeof runScenario>> = [];
+// A scenario that cannot go on still ends with the count and a clean shutdown (wrangler runs detached).
+let broken: string | null = null;
+try {
+  results = await runScenario(stack, deployer, files, say);
+} catch (e) {
+  broken = (e as Error).message;
+  say(`✘ the scenario stopped: ${broken}`);
+}
 // The routers' flag cache and the producers' retries settle before the count.
 await sleep(2000);
 
@@ -51,7 +59,7 @@ async function finish(): Promise<never> {
     `  total              sent=${sum("sent")} stored=${sum("stored")} lost=${sum("lost")} ` +
       `duplicates=${sum("duplicates")} 5xx=${sum("5xx")}`,
   );
-  const ok = results.every((r) => r.ok) && reports.every(clean);
+  const ok = broken === null && results.every((r) => r.ok) && reports.every(clean);
   say(ok ? "\nScenario passed: every step as expected, nothing lost." : "\nScenario FAILED (see above).");
   await deployer.close();
   await stack.stop();
@@ -59,7 +67,7 @@ async function finish(): Promise<never> {
   process.exit(ok ? 0 : 1);
 }
 
-if (values.once) await finish();
+if (values.once || broken) await finish();
 say(`\nScenario done; the stack stays up with the producers running. Dashboard: ${stack.worker.url}/dashboard`);
 say("Ctrl-C stops the producers, prints the final count and shuts everything down.");
 let stopping = false;
