@@ -1,6 +1,7 @@
 // The bundled action (dist/index.js) run the way a GitHub runner runs it — `node dist/index.js` with
 // INPUT_* variables and the runner's files — against the real Worker (wrangler dev) and real origins.
-// The tests run in order on one Worker: bad release, good release, manual rollback.
+// The tests run in order on one Worker: bad release, then good release. `command: rollback` through the
+// bundle is in test/e2e/zero-loss.test.ts (npm start's scenario, under load).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type ActionFiles, actionFiles, runDist } from "../support/action-env";
 import { type Deployer, startDeployer } from "../support/deployer";
@@ -64,20 +65,5 @@ describe.sequential("bundled action end to end", () => {
     const res = await fetch(`${stack.worker.url}/health`);
     expect(res.headers.get("x-served-by")).toBe("green");
     expect(await res.json()).toMatchObject({ version: "v2" });
-  });
-
-  test("command rollback flips traffic back to blue", async () => {
-    const r = await run({ command: "rollback", reason: "e2e says so" });
-
-    expect(r.code, r.log).toBe(0);
-    expect(r.outputs).toMatchObject({
-      result: "rolled_back_manually",
-      "active-color": "blue",
-      "previous-color": "green",
-      version: "v1",
-    });
-    const state = await stack.control.state();
-    expect(state.active).toBe("blue");
-    expect(state.history[0]?.reason).toContain("e2e says so");
   });
 });

@@ -24,8 +24,8 @@ const TUNING = {
 interface Step {
   title: string;
   inputs: Record<string, string>;
-  /** exit code, `result` output and active color a correct run ends with. */
-  want: { code: number; result: string; active: Color };
+  /** exit code, outputs and active color a correct run ends with. */
+  want: { code: number; result: string; active: Color; outputs: Record<string, string> };
 }
 
 export interface StepResult {
@@ -48,17 +48,22 @@ const steps = (deployCommand: string): Step[] => [
   {
     title: "deploy good v2",
     inputs: { version: "v2", "deploy-command": deployCommand, ...TUNING },
-    want: { code: 0, result: "succeeded", active: "green" },
+    want: { code: 0, result: "succeeded", active: "green", outputs: { "previous-color": "blue", version: "v2" } },
   },
   {
     title: "manual rollback",
     inputs: { command: "rollback", reason: "npm start: operator rolls back to v1" },
-    want: { code: 0, result: "rolled_back_manually", active: "blue" },
+    want: {
+      code: 0,
+      result: "rolled_back_manually",
+      active: "blue",
+      outputs: { "active-color": "blue", "previous-color": "green", version: "v1" },
+    },
   },
   {
     title: "deploy bad v3 (dies under load)",
     inputs: { version: "v3", "deploy-command": deployCommand, ...TUNING },
-    want: { code: 1, result: "rolled_back", active: "blue" },
+    want: { code: 1, result: "rolled_back", active: "blue", outputs: { "active-color": "blue", version: "v3" } },
   },
 ];
 
@@ -103,12 +108,19 @@ export async function runScenario(
       want: step.want,
       seconds: (performance.now() - started) / 1000,
       reason: step.inputs.command === "rollback" ? null : (state.deployment?.reason ?? null),
-      ok: run.code === step.want.code && result === step.want.result && state.active === step.want.active,
+      ok:
+        run.code === step.want.code &&
+        result === step.want.result &&
+        state.active === step.want.active &&
+        Object.entries(step.want.outputs).every(([k, v]) => run.outputs[k] === v),
     };
     log(
       `${r.ok ? "✔" : "✘"} ${step.title}: exit ${r.code}, result=${result}, active=${r.active}` +
         `${r.reason ? ` (${r.reason})` : ""}, ${r.seconds.toFixed(1)} s` +
-        (r.ok ? "" : ` — expected exit ${step.want.code}, result=${step.want.result}, active=${step.want.active}`),
+        (r.ok
+          ? ""
+          : ` — expected exit ${step.want.code}, result=${step.want.result}, active=${step.want.active}, ` +
+            `outputs ${JSON.stringify(step.want.outputs)}; got ${JSON.stringify(run.outputs)}`),
     );
     results.push(r);
   }
