@@ -21,7 +21,7 @@ const deployer = await startDeployer(stack, SCENARIO_FAULTS);
 const files = await actionFiles();
 say(`Worker      ${stack.worker.url}  (log producers send here: POST /ingest, POST /v1/logs)`);
 say(`Dashboard   ${stack.worker.url}/dashboard`);
-say(`Token       ${stack.token}  (control API and the dashboard's buttons; generated for this run)`);
+say(`Token       ${stack.token}  (sign in to the dashboard and call the control API with it; generated for this run)`);
 say(`Origins     blue ${stack.platforms.blue.url}, green ${stack.platforms.green.url}; both start on v1`);
 
 const producers = startProducers(stack.worker.url, "start");

@@ -3,7 +3,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ApiError, type Color, type Deployment, type DeploymentRequest, type State } from "../../shared";
+import { ApiError, type Color, type Deployment, type DeploymentRequest } from "../../shared";
 import { HttpShipper } from "../producers/http-shipper";
 import { sleep } from "../support/api";
 import { type BrowserHandle, launchBrowser } from "../support/browser";
@@ -93,8 +93,21 @@ async function confirmAction(button: string, token?: string) {
   await page.click("#confirm-ok");
 }
 
-test("shows blue active, both environments and live traffic", async () => {
+test("asks for the token first: a wrong one gets the API's 401 and shows nothing", async () => {
   await page.goto(`${proxy.url}/dashboard`);
+  await page.locator("#signin").waitFor({ state: "visible" });
+  expect(await page.locator("#content").isHidden()).toBe(true);
+  await page.fill("#signin-token", "not-the-token");
+  await page.click("#signin-ok");
+  await poll(() => page.locator("#signin-error").textContent()).toMatch(/^401 unauthorized: /);
+  expect(await page.locator("#content").isHidden()).toBe(true);
+  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  await shot("00-sign-in");
+});
+
+test("shows blue active, both environments and live traffic", async () => {
+  await page.fill("#signin-token", stack.token);
+  await page.click("#signin-ok");
   await poll(activeOnPage).toBe("blue");
   await poll(() => page.locator("#conn").textContent()).toBe("Live");
   await poll(() => page.locator("#env-blue .version").textContent()).toBe("v1");
@@ -106,13 +119,16 @@ test("shows blue active, both environments and live traffic", async () => {
   await shot("01-blue-active");
 });
 
-test("read endpoints are public; the control API is not", async () => {
-  const state = (await (await fetch(`${stack.worker.url}/dashboard/state`)).json()) as State;
-  expect(state.active).toBe("blue");
-  expect((await fetch(`${stack.worker.url}/api/state`)).status).toBe(401);
-  expect((await fetch(`${stack.worker.url}/dashboard/nothing-here`)).status).toBe(404);
+test("only the page is public: its data comes from /api with the token", async () => {
+  for (const path of ["/dashboard/state", "/dashboard/events"])
+    expect((await fetch(`${stack.worker.url}${path}`)).status, path).toBe(404);
+  for (const path of ["/api/state", "/api/events"])
+    expect((await fetch(`${stack.worker.url}${path}`)).status, path).toBe(401);
   const html = await fetch(`${stack.worker.url}/dashboard`);
   expect(html.headers.get("content-security-policy")).toContain("script-src 'self'");
+  const text = await html.text();
+  expect(text).not.toContain(stack.platforms.blue.url);
+  expect(text).not.toContain("v1");
 });
 
 let first: Deployment;

@@ -46,54 +46,72 @@ const Shell: FC = () => (
             Connecting…
           </span>
           <button type="button" id="forget-token" class="link" hidden>
-            Forget token
+            Sign out
           </button>
         </div>
       </header>
 
       <main>
         <noscript>
-          <p class="notice bad">This page needs JavaScript. The same data is at {`${BASE}/state`} (JSON).</p>
+          <p class="notice bad">This page needs JavaScript. The same data is at /api/state (JSON, with the token).</p>
         </noscript>
 
-        <section class="hero" id="hero" aria-label="Active color">
-          <div id="hero-body" class="hero-body">
-            <p class="muted">Loading state…</p>
-          </div>
-          <div class="hero-actions">
-            <button type="button" id="btn-rollback" class="btn danger" disabled>
-              Roll back
-            </button>
-            <p id="rollback-hint" class="muted small" />
-          </div>
-        </section>
+        <form id="signin" class="panel signin" aria-labelledby="signin-title" hidden>
+          <h2 id="signin-title">Sign in</h2>
+          <p class="muted small">
+            The dashboard shows what the control API shows, so it needs the control token (CONTROL_TOKEN). It is kept in
+            this tab only.
+          </p>
+          <label class="field">
+            <span>Control token</span>
+            <input id="signin-token" type="password" autocomplete="off" spellcheck={false} required />
+          </label>
+          <p id="signin-error" class="notice bad" role="alert" hidden />
+          <button type="submit" id="signin-ok" class="btn primary">
+            Show the dashboard
+          </button>
+        </form>
 
-        <div class="envs" id="envs" />
-
-        <Panel
-          id="deployment"
-          title="Deployment"
-          aside={
-            <div class="actions">
-              <button type="button" id="btn-promote" class="btn primary" hidden>
-                Promote
-              </button>
-              <button type="button" id="btn-abort" class="btn" hidden>
-                Abort
-              </button>
+        <div id="content" hidden>
+          <section class="hero" id="hero" aria-label="Active color">
+            <div id="hero-body" class="hero-body">
+              <p class="muted">Loading state…</p>
             </div>
-          }
-        >
-          <div id="deployment-body" />
-        </Panel>
+            <div class="hero-actions">
+              <button type="button" id="btn-rollback" class="btn danger" disabled>
+                Roll back
+              </button>
+              <p id="rollback-hint" class="muted small" />
+            </div>
+          </section>
 
-        <Panel id="traffic" title="Traffic" aside={<div id="chart-legend" class="legend" />}>
-          <div id="chart" class="chart" />
-        </Panel>
+          <div class="envs" id="envs" />
 
-        <Panel id="history" title="History">
-          <div id="history-body" />
-        </Panel>
+          <Panel
+            id="deployment"
+            title="Deployment"
+            aside={
+              <div class="actions">
+                <button type="button" id="btn-promote" class="btn primary" hidden>
+                  Promote
+                </button>
+                <button type="button" id="btn-abort" class="btn" hidden>
+                  Abort
+                </button>
+              </div>
+            }
+          >
+            <div id="deployment-body" />
+          </Panel>
+
+          <Panel id="traffic" title="Traffic" aside={<div id="chart-legend" class="legend" />}>
+            <div id="chart" class="chart" />
+          </Panel>
+
+          <Panel id="history" title="History">
+            <div id="history-body" />
+          </Panel>
+        </div>
       </main>
 
       <div id="notice" class="toast" role="status" hidden />

@@ -1,13 +1,14 @@
 import { Hono } from "hono";
 import { etag } from "hono/etag";
 import { secureHeaders } from "hono/secure-headers";
-import { controller, type Env } from "../env";
+import type { Env } from "../env";
 import { ASSETS } from "./assets";
 import { BASE, page } from "./page";
 
 /**
- * The dashboard: public and read-only (page, static files, state, live stream). Promote, abort and
- * rollback go through /api with the bearer token, which the page asks the operator for.
+ * The dashboard: only the page and its static files are public. They hold no data: the page asks for the
+ * control token, then follows /api/events and calls /api for promote, abort and rollback, with that token,
+ * so versions, origins, health and history are never readable without it.
  */
 export const dashboard = new Hono<{ Bindings: Env }>()
   .get(
@@ -28,9 +29,6 @@ export const dashboard = new Hono<{ Bindings: Env }>()
     }),
     (c) => c.html(page(), 200, { "cache-control": "no-cache" }),
   )
-  .get("/state", async (c) => c.json(await controller(c.env).getState(), 200, { "cache-control": "no-store" }))
-  // The controller's SSE stream, as /api/events serves it to the action.
-  .get("/events", (c) => controller(c.env).fetch(c.req.raw))
   // no-cache + ETag: a browser revalidates (304) so a new Worker version is picked up at once.
   .get("/static/:file{.+}", etag(), (c) => {
     const asset = ASSETS[c.req.param("file")];

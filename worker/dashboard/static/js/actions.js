@@ -11,6 +11,9 @@ const TOKEN_KEY = "bluegreen.controlToken";
 
 export const savedToken = () => sessionStorage.getItem(TOKEN_KEY);
 
+/** @param {string} token */
+export const saveToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
+
 export function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
@@ -132,15 +135,18 @@ export function setupActions({ current, notify, tokenChanged }) {
     ok.disabled = false;
     ok.textContent = what.button;
     if (failure === null) {
-      sessionStorage.setItem(TOKEN_KEY, token);
+      saveToken(token);
       tokenChanged();
       dialog.close();
       notify(what.done);
       return;
     }
     if (failure.status === 401) {
-      forgetToken();
-      tokenChanged();
+      // Only the token this tab is signed in with is dropped; a mistyped other one changes nothing.
+      if (token === savedToken()) {
+        forgetToken();
+        tokenChanged();
+      }
       showTokenField(true);
       tokenInput.select();
     }

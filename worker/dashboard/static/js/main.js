@@ -1,6 +1,6 @@
 // Boots the dashboard: follows the live state stream and redraws the parts that changed.
 
-import { forgetToken, savedToken, setupActions } from "./actions.js";
+import { forgetToken, savedToken, saveToken, setupActions } from "./actions.js";
 import { chart, legend } from "./chart.js";
 import { byId, render } from "./dom.js";
 import { colorName } from "./format.js";
@@ -126,29 +126,81 @@ function drawToken() {
   byId("forget-token").hidden = !savedToken();
 }
 
-const open = setupActions({ current: () => state, notify, tokenChanged: drawToken });
+/** The running stream; aborted on sign-out or a new sign-in. @type {AbortController | null} */
+let session = null;
+
+/** @param {string | null} error */
+function showSignIn(error) {
+  session?.abort();
+  session = null;
+  state = null;
+  byId("content").hidden = true;
+  byId("signin").hidden = false;
+  const box = byId("signin-error");
+  box.hidden = error === null;
+  box.textContent = error ?? "";
+  const conn = byId("conn");
+  conn.className = "conn";
+  conn.textContent = "Signed out";
+  document.body.classList.remove("stale");
+  drawToken();
+  byId("signin-token").focus();
+}
+
+/** Follows the control API's event stream with `token`; the token is kept once the API accepted it. */
+function signIn(/** @type {string} */ token) {
+  session?.abort();
+  session = new AbortController();
+  byId("signin").hidden = true;
+  byId("content").hidden = false;
+  onStatus("connecting");
+  follow(`${location.origin}/api/events`, {
+    token,
+    signal: session.signal,
+    onStatus,
+    onUnauthorized: (text) => {
+      forgetToken();
+      showSignIn(text);
+    },
+    onEvent: (name, data) => {
+      if (name === "state") {
+        if (savedToken() !== token) {
+          saveToken(token);
+          drawToken();
+        }
+        onState(/** @type {State} */ (data));
+      } else if (name === "traffic") {
+        traffic.add(/** @type {TrafficEvent} */ (data));
+        draw();
+      }
+    },
+  });
+}
+
+const open = setupActions({
+  current: () => state,
+  notify,
+  // The tab's token was refused (e.g. rotated): sign in again.
+  tokenChanged: () => (savedToken() ? drawToken() : showSignIn("The saved token was refused: sign in again.")),
+});
 byId("btn-promote").addEventListener("click", () => open("promote"));
 byId("btn-abort").addEventListener("click", () => open("abort"));
 byId("btn-rollback").addEventListener("click", () => open("rollback"));
 byId("forget-token").addEventListener("click", () => {
   forgetToken();
-  drawToken();
-  notify("Token forgotten.");
+  showSignIn(null);
+});
+byId("signin").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const token = /** @type {HTMLInputElement} */ (byId("signin-token")).value.trim();
+  if (token) signIn(token);
 });
 byId("chart-legend").innerHTML = legend();
-drawToken();
 
 // Relative times, live rates and the chart's time axis move even when nothing is reported.
 setInterval(draw, 1000);
 new ResizeObserver(draw).observe(byId("chart"));
 
-follow(`${location.origin}/dashboard/events`, {
-  onStatus,
-  onEvent: (name, data) => {
-    if (name === "state") onState(/** @type {State} */ (data));
-    else if (name === "traffic") {
-      traffic.add(/** @type {TrafficEvent} */ (data));
-      draw();
-    }
-  },
-});
+const saved = savedToken();
+if (saved) signIn(saved);
+else showSignIn(null);

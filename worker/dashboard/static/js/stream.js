@@ -33,13 +33,18 @@ function parseEvents(buffer, emit) {
 }
 
 /**
+ * Follows `url` with the bearer `token` until `signal` aborts or the server answers 401 (`onUnauthorized`
+ * gets the API's error, and following stops: a new token means a new call).
  * @param {string} url
- * @param {{ onEvent: (name: string, data: unknown) => void, onStatus: (status: StreamStatus) => void }} handlers
+ * @param {{ token: string, signal: AbortSignal, onEvent: (name: string, data: unknown) => void,
+ *   onStatus: (status: StreamStatus) => void, onUnauthorized: (text: string) => void }} handlers
  */
-export async function follow(url, { onEvent, onStatus }) {
+export async function follow(url, { token, signal, onEvent, onStatus, onUnauthorized }) {
   let failures = 0;
-  for (;;) {
+  while (!signal.aborted) {
     const abort = new AbortController();
+    const stop = () => abort.abort();
+    signal.addEventListener("abort", stop);
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     let watchdog;
     const arm = () => {
@@ -49,10 +54,15 @@ export async function follow(url, { onEvent, onStatus }) {
     try {
       arm();
       const res = await fetch(url, {
-        headers: { accept: "text/event-stream" },
+        headers: { accept: "text/event-stream", authorization: `Bearer ${token}` },
         cache: "no-store",
         signal: abort.signal,
       });
+      if (res.status === 401) {
+        const err = (await res.json().catch(() => null))?.error;
+        onUnauthorized(err ? `401 ${err.code}: ${err.message}` : "401 unauthorized");
+        return;
+      }
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
@@ -70,8 +80,10 @@ export async function follow(url, { onEvent, onStatus }) {
       console.warn("dashboard stream:", e);
     } finally {
       clearTimeout(watchdog);
+      signal.removeEventListener("abort", stop);
       abort.abort();
     }
+    if (signal.aborted) return;
     onStatus("reconnecting");
     // Quick first retry, then back off (with jitter, so many open dashboards do not reconnect in step).
     const wait = Math.min(MAX_BACKOFF_MS, 250 * 2 ** failures++) * (0.75 + Math.random() * 0.5);
