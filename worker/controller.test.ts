@@ -128,6 +128,40 @@ describe("deployment controller", () => {
     expect((await s.control.state()).active).toBe(done.previousColor);
   });
 
+  test("router 5xx from before the switch never count against the watch", async () => {
+    const color = await release("v6a");
+    const res = await s.control.deploy({
+      version: "v6a",
+      autoPromote: false,
+      thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 10 },
+      watchSeconds: 2,
+    });
+    await s.control.waitFor(res.json.id, "awaiting_promotion");
+    // Preview traffic to the new color fails before the switch (the probes' paths stay fine)…
+    platformOf(color).setFaults({ errorRate: 1, errorPaths: ["/v1/logs"] });
+    const preview = { "x-deploy-color": color, authorization: `Bearer ${s.token}` };
+    const failed = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${s.worker.url}/v1/logs`, { method: "POST", headers: preview, body: "{}" }).then((r) => r.status),
+      ),
+    );
+    expect(failed.every((st) => st === 500)).toBe(true);
+    // …then is fixed and promoted at once: the routers flush those 5xx after the switch, under the old epoch.
+    platformOf(color).setFaults({});
+    expect((await s.control.call("POST", `/api/deployments/${res.json.id}/promote`)).status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    let d = await s.control.deployment(res.json.id);
+    while (d.status === "watching" && Date.now() < deadline) {
+      await Promise.all(
+        Array.from({ length: 5 }, () => fetch(`${s.worker.url}/ingest`, { method: "POST", body: "{}" })),
+      );
+      d = await s.control.deployment(res.json.id);
+    }
+    expect(d.status, d.reason ?? "").toBe("succeeded");
+    // The watch did judge live traffic: only the post-switch requests, none of them 5xx.
+    expect(d.probes.some((p) => p.check === "router_5xx" && p.ok)).toBe(true);
+  });
+
   test("without auto-promote it waits; promote switches", async () => {
     const color = await release("v6");
     const res = await s.control.deploy({ version: "v6", autoPromote: false, ...FAST });
