@@ -1,0 +1,120 @@
+// The stand-in log platform on its own: what it acks is stored once, in the store both colors share;
+// the fault knobs make the "bad releases" the other suites deploy.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, test } from "vitest";
+import { createPlatform, type Platform } from "./platform";
+import { LogStore } from "./store";
+
+let dir: string;
+let store: LogStore;
+let blue: Platform;
+let green: Platform;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "bg-platform-"));
+  store = new LogStore(join(dir, "logs.db"));
+  blue = await createPlatform({ color: "blue", version: "v1", store });
+  green = await createPlatform({ color: "green", version: "v2", store });
+});
+
+afterEach(async () => {
+  await Promise.all([blue.close(), green.close()]);
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const post = (p: Platform, path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${p.url}${path}`, { method: "POST", body, headers });
+
+const ndjson = (producer: string, seqs: number[]) => seqs.map((seq) => JSON.stringify({ producer, seq })).join("\n");
+
+test("health reports status, version and color", async () => {
+  const res = await fetch(`${green.url}/health`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ status: "ok", version: "v2", color: "green" });
+});
+
+test("NDJSON, a JSON array and OTLP JSON are stored; both colors write to one store", async () => {
+  expect((await post(blue, "/ingest", ndjson("p", [1, 2]), { "content-type": "application/x-ndjson" })).status).toBe(
+    200,
+  );
+  expect((await post(green, "/ingest", JSON.stringify([{ producer: "p", seq: 3 }]))).status).toBe(200);
+  const otlp = {
+    resourceLogs: [
+      {
+        scopeLogs: [
+          {
+            logRecords: [
+              {
+                body: { stringValue: "hello" },
+                attributes: [
+                  { key: "producer", value: { stringValue: "p" } },
+                  { key: "seq", value: { intValue: "4" } },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const res = await post(green, "/v1/logs", JSON.stringify(otlp), { "content-type": "application/json" });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ accepted: 1, duplicate: false });
+  expect(store.seqs("p")).toEqual([1, 2, 3, 4]);
+  expect(store.countBy("color")).toEqual({ blue: 2, green: 2 });
+});
+
+test("a batch retried with the same idempotency key is acked but stored once, whichever color gets it", async () => {
+  const headers = { "idempotency-key": "batch-1" };
+  expect(await (await post(blue, "/ingest", ndjson("q", [1, 2]), headers)).json()).toEqual({
+    accepted: 2,
+    duplicate: false,
+  });
+  const again = await post(green, "/ingest", ndjson("q", [1, 2]), headers);
+  expect(again.status).toBe(200);
+  expect(await again.json()).toEqual({ accepted: 2, duplicate: true });
+  expect(store.seqs("q")).toEqual([1, 2]);
+});
+
+test("an unparseable batch is a 400 and stores nothing", async () => {
+  const res = await post(blue, "/ingest", "{not json\n{also not", { "content-type": "application/x-ndjson" });
+  expect(res.status).toBe(400);
+  expect(store.total()).toBe(0);
+});
+
+test("fault knobs: 500s (optionally per path), wrong version, unhealthy", async () => {
+  green.setFaults({ errorRate: 1, errorPaths: ["/v1/logs"] });
+  expect((await post(green, "/v1/logs", "{}")).status).toBe(500);
+  expect((await post(green, "/ingest", ndjson("r", [1]))).status).toBe(200);
+  green.setFaults({ reportVersion: "v1", unhealthy: true });
+  const health = await fetch(`${green.url}/health`);
+  expect(health.status).toBe(503);
+  expect(await health.json()).toMatchObject({ status: "unhealthy", version: "v1" });
+  expect(store.seqs("r")).toEqual([1]);
+});
+
+test("crashAfter N: the process stops accepting connections after N ingest requests", async () => {
+  let crashed = false;
+  const fragile = await createPlatform({
+    color: "green",
+    version: "v3",
+    store,
+    faults: { crashAfter: 2 },
+    onCrash: () => {
+      crashed = true;
+    },
+  });
+  try {
+    expect((await post(fragile, "/ingest", ndjson("c", [1]))).status).toBe(200);
+    expect((await post(fragile, "/ingest", ndjson("c", [2]))).status).toBe(200);
+    await expect(post(fragile, "/ingest", ndjson("c", [3]))).rejects.toThrow();
+    await expect(fetch(`${fragile.url}/health`)).rejects.toThrow();
+    expect(crashed).toBe(true);
+    expect(store.seqs("c")).toEqual([1, 2]);
+  } finally {
+    await fragile.close();
+  }
+});
