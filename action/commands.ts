@@ -37,7 +37,7 @@ async function rollback(ctx: CommandContext): Promise<Outcome> {
   const { inputs, client, timeline } = ctx;
   const actor = process.env.GITHUB_ACTOR;
   const reason = [inputs.reason, actor && `requested by ${actor}`].filter(Boolean).join("; ");
-  const r = await client.rollback({ reason: reason || undefined });
+  const r = await client.rollback({ reason: reason || undefined, force: inputs.force || undefined });
   const state = await client.state();
   const version = state.colors[r.to].version ?? "";
   timeline.add("rollback", `traffic ${r.from} → ${r.to}${version ? ` (version ${version})` : ""}`);

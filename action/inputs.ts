@@ -42,6 +42,7 @@ const InputsSchema = z
     environment: z.preprocess(blank, z.string().default("production")),
     deploymentId: z.string(),
     reason: z.string(),
+    force: z.preprocess(blank, yamlBoolean.default(false)),
     thresholds: z.preprocess(json, DeploymentRequest.shape.thresholds),
   })
   // The Worker's own rule for a version, so a bad one is reported before anything is deployed.

@@ -154,6 +154,21 @@ describe.sequential("run()", () => {
     expect(github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
   });
 
+  test("rollback onto the release that just failed is refused; force overrides", async () => {
+    // green still runs v-500 from the previous test.
+    const refused = await runAction({ command: "rollback" });
+    expect(refused.failed).toBe(true);
+    expect(refused.log).toMatch(/::error::.*409 standby_rejected\): green runs v-500/);
+    expect((await stack.control.state()).active).toBe("blue");
+
+    const forced = await runAction({ command: "rollback", force: "true", reason: "operator insists" });
+    expect(forced.failed, forced.log).toBe(false);
+    expect(forced.outputs).toMatchObject({ result: "rolled_back_manually", "active-color": "green", version: "v-500" });
+    // And back to blue for the next tests (blue was never rejected).
+    const back = await runAction({ command: "rollback" });
+    expect(back.outputs).toMatchObject({ result: "rolled_back_manually", "active-color": "blue" });
+  });
+
   test("a breach after the switch: result rolled_back, traffic back on blue", async () => {
     // blue v1 serves. v-crash passes validation, then its origin dies under the watch's probes.
     const r = await runAction(deployInputs("v-crash", { "watch-seconds": "30" }));

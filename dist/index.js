@@ -64795,7 +64795,7 @@ async function rollback(ctx) {
   const { inputs, client, timeline } = ctx;
   const actor = process.env.GITHUB_ACTOR;
   const reason = [inputs.reason, actor && `requested by ${actor}`].filter(Boolean).join("; ");
-  const r = await client.rollback({ reason: reason || void 0 });
+  const r = await client.rollback({ reason: reason || void 0, force: inputs.force || void 0 });
   const state = await client.state();
   const version2 = state.colors[r.to].version ?? "";
   timeline.add("rollback", `traffic ${r.from} \u2192 ${r.to}${version2 ? ` (version ${version2})` : ""}`);
@@ -64870,6 +64870,7 @@ var InputsSchema = external_exports.object({
   environment: external_exports.preprocess(blank, external_exports.string().default("production")),
   deploymentId: external_exports.string(),
   reason: external_exports.string(),
+  force: external_exports.preprocess(blank, yamlBoolean.default(false)),
   thresholds: external_exports.preprocess(json2, DeploymentRequest.shape.thresholds)
 }).refine((i) => i.command !== "deploy" || DeploymentRequest.shape.version.safeParse(i.version).success, {
   path: ["version"],
