@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import { DeploymentRequest, RollbackRequest } from "../shared";
 import { authenticate, type Principal } from "./auth";
-import type { Result } from "./controller";
+import type { Result } from "./controller/result";
 import { controller, type Env } from "./env";
 import { errorBody, errorResponse, HttpError } from "./errors";
 

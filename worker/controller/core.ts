@@ -1,0 +1,118 @@
+import {
+  type Color,
+  type ColorInfo,
+  type Deployment,
+  FLAG_KEY,
+  Flag,
+  type HistoryEntry,
+  otherColor,
+  type State,
+} from "../../shared";
+import { config, type Env } from "../env";
+import { EventHub } from "../events";
+import { DEFAULT_FLAG } from "../flag";
+import type { ProbeTarget, Samples } from "../probes";
+import { Traffic } from "../traffic";
+
+export interface ColorRecord {
+  version: string | null;
+  health: ColorInfo["health"];
+  checkedAt: string | null;
+  drainingUntil: number | null;
+}
+
+/** Everything that must survive the object being evicted or restarted. */
+export interface Persisted {
+  flag: Flag;
+  colors: Record<Color, ColorRecord>;
+  deployment: Deployment | null;
+  /** probe totals of the running deployment's current phase. */
+  samples: Samples;
+  canarySeq: number;
+  history: HistoryEntry[];
+}
+
+export const iso = (ms = Date.now()) => new Date(ms).toISOString();
+
+/**
+ * The controller's state and its persistence, shared by the transitions, the probe round and the commands.
+ * Single-threaded like the Durable Object that owns it: code that awaits a fetch must re-check the state after.
+ */
+export class Core {
+  s!: Persisted;
+  readonly traffic = new Traffic();
+  /**
+   * Router requests and 5xx on the watched color under the watch's flag epoch. In memory: if the object
+   * restarts mid-watch the count starts again (the probes go on meanwhile).
+   */
+  watched = { requests: 0, errors5xx: 0 };
+  readonly hub = new EventHub();
+  /** KV writes of the flag, chained so they land in order. */
+  kvChain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly ctx: DurableObjectState,
+    readonly env: Env,
+  ) {}
+
+  get cfg() {
+    return config(this.env);
+  }
+
+  get storage(): DurableObjectStorage {
+    return this.ctx.storage;
+  }
+
+  async load(): Promise<void> {
+    this.s = (await this.storage.get<Persisted>("state")) ?? (await this.initial());
+  }
+
+  private async initial(): Promise<Persisted> {
+    // Adopt a flag already in KV (e.g. set by hand) so the first start never flips traffic.
+    const existing = Flag.safeParse(await this.env.ROUTING.get(FLAG_KEY, "json").catch(() => null));
+    const blank = (): ColorRecord => ({ version: null, health: "unknown", checkedAt: null, drainingUntil: null });
+    return {
+      flag: existing.success ? existing.data : DEFAULT_FLAG,
+      colors: { blue: blank(), green: blank() },
+      deployment: null,
+      samples: { latencies: [], errors: 0 },
+      canarySeq: 0,
+      history: [],
+    };
+  }
+
+  target(color: Color): ProbeTarget {
+    return { origin: this.cfg.origins[color], healthPath: this.cfg.healthPath, canaryPath: this.cfg.canaryPath };
+  }
+
+  snapshot(): State {
+    const colorInfo = (c: Color): ColorInfo => {
+      const r = this.s.colors[c];
+      const draining = r.drainingUntil !== null && r.drainingUntil > Date.now();
+      return {
+        origin: this.cfg.origins[c],
+        version: r.version,
+        health: r.health,
+        checkedAt: r.checkedAt,
+        drainingUntil: draining ? iso(r.drainingUntil ?? 0) : null,
+      };
+    };
+    return {
+      active: this.s.flag.color,
+      standby: otherColor(this.s.flag.color),
+      epoch: this.s.flag.epoch,
+      flag: this.s.flag,
+      colors: { blue: colorInfo("blue"), green: colorInfo("green") },
+      deployment: this.s.deployment,
+      history: this.s.history,
+      traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
+    };
+  }
+
+  /** Persists the state (and the running deployment's record) and tells every subscriber. */
+  async commit(): Promise<void> {
+    const d = this.s.deployment;
+    await this.storage.put(d ? { state: this.s, [`dep:${d.id}`]: d } : { state: this.s });
+    this.hub.broadcast("state", this.snapshot());
+  }
+}

@@ -1,0 +1,84 @@
+import {
+  DEFAULT_THRESHOLDS,
+  DEFAULT_WATCH_SECONDS,
+  type Deployment,
+  type DeploymentRequest,
+  isTerminal,
+  otherColor,
+} from "../../shared";
+import { type Core, iso } from "./core";
+import { fail, ok, type Result } from "./result";
+import { current, finish, pushHistory, revert, switchTo } from "./transitions";
+
+/** POST /api/deployments: validation of the idle color starts from the next alarm. */
+export async function startDeployment(
+  core: Core,
+  req: DeploymentRequest,
+  actor: string | null,
+): Promise<Result<Deployment>> {
+  const running = core.s.deployment;
+  if (running && !isTerminal(running.status)) {
+    return fail(409, "deployment_in_progress", `deployment ${running.id} (${running.version}) is ${running.status}`);
+  }
+  const active = core.s.flag.color;
+  const color = req.color ?? otherColor(active);
+  if (color === active) {
+    return fail(409, "color_active", `${color} is serving traffic; deploy to the idle color ${otherColor(active)}`);
+  }
+  const drainingUntil = core.s.colors[color].drainingUntil;
+  if (drainingUntil !== null && drainingUntil > Date.now()) {
+    return fail(
+      409,
+      "color_draining",
+      `${color} lost traffic recently and must stay warm until ${iso(drainingUntil)} (drainSeconds=${core.cfg.drainSeconds})`,
+    );
+  }
+  const now = iso();
+  const d: Deployment = {
+    id: crypto.randomUUID(),
+    version: req.version,
+    color,
+    previousColor: active,
+    sha: req.sha ?? null,
+    // The caller's own "who" (e.g. the GitHub user) is kept, never in place of who authenticated.
+    actor: req.actor ? `${req.actor} via ${actor ?? "operator"}` : actor,
+    autoPromote: req.autoPromote ?? true,
+    thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
+    watchSeconds: req.watchSeconds ?? DEFAULT_WATCH_SECONDS,
+    status: "validating",
+    reason: null,
+    createdAt: now,
+    updatedAt: now,
+    promotedAt: null,
+    finishedAt: null,
+    steps: [{ status: "validating", at: now, detail: `validating ${req.version} on ${color}` }],
+    probes: [],
+  };
+  core.s.deployment = d;
+  core.s.samples = { latencies: [], errors: 0 };
+  pushHistory(core, d);
+  await core.commit();
+  await core.storage.setAlarm(Date.now());
+  return ok(d);
+}
+
+export async function promote(core: Core, id: string, actor: string | null): Promise<Result<Deployment>> {
+  const d = current(core, id);
+  if (!d.ok) return d;
+  if (d.value.status !== "awaiting_promotion") {
+    return fail(409, "wrong_state", `deployment ${id} is ${d.value.status}; promote needs awaiting_promotion`);
+  }
+  await switchTo(core, d.value, `promoted by ${actor ?? "operator"}`);
+  return ok(d.value);
+}
+
+export async function abort(core: Core, id: string, actor: string | null): Promise<Result<Deployment>> {
+  const d = current(core, id);
+  if (!d.ok) return d;
+  const dep = d.value;
+  if (isTerminal(dep.status)) return fail(409, "wrong_state", `deployment ${id} already ${dep.status}`);
+  const reason = `aborted by ${actor ?? "operator"}`;
+  if (dep.status === "promoted" || dep.status === "watching") await revert(core, dep, "aborted", reason);
+  else await finish(core, dep, "aborted", reason);
+  return ok(dep);
+}

@@ -1,0 +1,33 @@
+import { COLORS, type Color } from "../../shared";
+import { checkHealth } from "../probes";
+import { type Core, iso } from "./core";
+
+export const HEALTH_REFRESH_MS = 5000;
+
+export function recordHealth(core: Core, color: Color, healthy: boolean, version: string | null): void {
+  const r = core.s.colors[color];
+  r.health = healthy ? "healthy" : "unhealthy";
+  if (version !== null) r.version = version;
+  r.checkedAt = iso();
+}
+
+export async function refreshHealth(core: Core): Promise<void> {
+  const signature = () => COLORS.map((c) => `${core.s.colors[c].health}:${core.s.colors[c].version}`).join();
+  const before = signature();
+  const results = await Promise.all(COLORS.map((c) => checkHealth(core.target(c), null)));
+  COLORS.forEach((c, i) => {
+    const r = results[i];
+    if (r) recordHealth(core, c, r.ok, r.version);
+  });
+  // Tell subscribers only when something they show changed.
+  if (signature() !== before) await core.commit();
+  else await core.storage.put("state", core.s);
+}
+
+export async function refreshHealthIfStale(core: Core): Promise<void> {
+  const stale = COLORS.some((c) => {
+    const at = core.s.colors[c].checkedAt;
+    return at === null || Date.now() - Date.parse(at) > HEALTH_REFRESH_MS;
+  });
+  if (stale) await refreshHealth(core);
+}

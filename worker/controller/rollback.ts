@@ -1,0 +1,81 @@
+import {
+  type DeploymentStatus,
+  type HistoryEntry,
+  isTerminal,
+  otherColor,
+  type RollbackRequest,
+  type RollbackResult,
+} from "../../shared";
+import { checkHealth } from "../probes";
+import { type Core, iso } from "./core";
+import { writeFlag } from "./flag-writer";
+import { recordHealth } from "./health";
+import { fail, ok, type Result } from "./result";
+import { HISTORY_LIMIT, revert } from "./transitions";
+
+/** Ends of a deployment that leave its release on the standby, not fit to take traffic back. */
+const REJECTED = new Set<DeploymentStatus>(["failed", "rolled_back", "aborted"]);
+
+/** POST /api/rollback: the flag to the other color at once; during a watch it rolls the deployment back. */
+export async function rollback(
+  core: Core,
+  { reason, force }: RollbackRequest,
+  actor: string | null,
+): Promise<Result<RollbackResult>> {
+  const why = `manual rollback by ${actor ?? "operator"}${reason ? `: ${reason}` : ""}`;
+  const dep = core.s.deployment;
+  if (dep && (dep.status === "promoted" || dep.status === "watching")) {
+    const from = core.s.flag.color;
+    await revert(core, dep, "rolled_back", why);
+    return ok({ from, to: core.s.flag.color, flag: core.s.flag, deploymentId: dep.id });
+  }
+  if (dep && !isTerminal(dep.status)) {
+    return fail(
+      409,
+      "deployment_in_progress",
+      `deployment ${dep.id} is ${dep.status} on the standby color; abort it instead of rolling back onto it`,
+    );
+  }
+  const from = core.s.flag.color;
+  const to = otherColor(from);
+  const epoch = core.s.flag.epoch;
+  const health = await checkHealth(core.target(to), null);
+  // A deployment or another switch may have started while the health check was in flight.
+  if (core.s.flag.epoch !== epoch || (core.s.deployment && !isTerminal(core.s.deployment.status))) {
+    return fail(409, "conflict", "state changed during the rollback's health check; look again and retry");
+  }
+  recordHealth(core, to, health.ok, health.version);
+  if (!health.ok) {
+    await core.commit();
+    return fail(409, "standby_unhealthy", `cannot roll back to ${to}: ${health.detail}`);
+  }
+  // After a failed or reverted deployment the standby still runs the release that was just rejected:
+  // "roll back" there would put traffic on it. Redeploy a good version there, or insist with force.
+  const last = core.s.deployment;
+  if (!force && last?.color === to && REJECTED.has(last.status) && health.version === last.version) {
+    await core.commit();
+    return fail(
+      409,
+      "standby_rejected",
+      `${to} runs ${last.version}, which deployment ${last.id} ended as ${last.status}; redeploy a good version there, or send {"force":true}`,
+    );
+  }
+  const entry: HistoryEntry = {
+    kind: "rollback",
+    id: crypto.randomUUID(),
+    version: health.version,
+    from,
+    to,
+    status: "rolled_back_manually",
+    reason: why,
+    actor,
+    startedAt: iso(),
+    finishedAt: iso(),
+  };
+  core.s.history = [entry, ...core.s.history].slice(0, HISTORY_LIMIT);
+  // Like any switch: routers may still send to `from` until the flag reaches them, so it stays warm.
+  core.s.colors[from].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
+  core.s.colors[to].drainingUntil = null;
+  await writeFlag(core, to, null);
+  return ok({ from, to, flag: core.s.flag, deploymentId: null });
+}

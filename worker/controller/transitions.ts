@@ -1,0 +1,93 @@
+import type { Deployment, DeploymentStatus, HistoryEntry, Probe } from "../../shared";
+import { type Core, iso } from "./core";
+import { writeFlag } from "./flag-writer";
+import { fail, ok, type Result } from "./result";
+
+export const HISTORY_LIMIT = 50;
+const PROBES_KEPT = 100;
+
+/** The running deployment with this id, else 404. */
+export function current(core: Core, id: string): Result<Deployment> {
+  const d = core.s.deployment;
+  if (d?.id === id) return ok(d);
+  return fail(404, "not_found", `no running deployment ${id}`);
+}
+
+export function setStatus(d: Deployment, status: DeploymentStatus, detail: string): void {
+  const at = iso();
+  d.status = status;
+  d.updatedAt = at;
+  d.steps.push({ status, at, detail });
+}
+
+export function addProbe(d: Deployment, probe: Probe): void {
+  d.probes.push(probe);
+  if (d.probes.length > PROBES_KEPT) d.probes.splice(0, d.probes.length - PROBES_KEPT);
+}
+
+/** Moves traffic to the deployment's color: one KV write, then the post-promotion watch. */
+export async function switchTo(core: Core, d: Deployment, detail: string): Promise<void> {
+  d.promotedAt = iso();
+  setStatus(d, "promoted", `${detail}; traffic ${d.previousColor} → ${d.color}`);
+  core.s.colors[d.previousColor].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
+  core.s.samples = { latencies: [], errors: 0 };
+  if (d.watchSeconds === 0) {
+    await writeFlag(core, d.color, d.id);
+    return finish(core, d, "succeeded", "promoted (no watch period)");
+  }
+  setStatus(d, "watching", `watching ${d.color} for ${d.watchSeconds}s`);
+  core.watched = { requests: 0, errors5xx: 0 };
+  await writeFlag(core, d.color, d.id);
+  await core.storage.setAlarm(Date.now() + d.thresholds.probeIntervalMs);
+}
+
+/** Traffic back to where it was before the deployment. */
+export async function revert(
+  core: Core,
+  d: Deployment,
+  status: "rolled_back" | "aborted",
+  reason: string,
+): Promise<void> {
+  core.s.colors[d.color].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
+  core.s.colors[d.previousColor].drainingUntil = null;
+  closeDeployment(core, d, status, reason);
+  await writeFlag(core, d.previousColor, d.id);
+}
+
+export async function finish(core: Core, d: Deployment, status: DeploymentStatus, reason: string): Promise<void> {
+  closeDeployment(core, d, status, reason);
+  await core.commit();
+}
+
+/** A failed check: before the switch the deployment fails, after it traffic goes back. */
+export function breach(core: Core, d: Deployment, check: Probe["check"], reason: string): Promise<void> {
+  const why = `${check} check failed: ${reason}`;
+  return d.status === "watching" ? revert(core, d, "rolled_back", why) : finish(core, d, "failed", why);
+}
+
+function closeDeployment(core: Core, d: Deployment, status: DeploymentStatus, reason: string): void {
+  setStatus(d, status, reason);
+  d.reason = reason;
+  d.finishedAt = d.updatedAt;
+  pushHistory(core, d);
+}
+
+export function pushHistory(core: Core, d: Deployment): void {
+  const entry: HistoryEntry = {
+    kind: "deployment",
+    id: d.id,
+    version: d.version,
+    from: d.previousColor,
+    to: d.color,
+    status: d.status,
+    reason: d.reason,
+    actor: d.actor,
+    startedAt: d.createdAt,
+    finishedAt: d.finishedAt,
+    promotedAt: d.promotedAt,
+  };
+  const rest = core.s.history.filter((h) => h.id !== d.id);
+  core.s.history = [entry, ...rest].slice(0, HISTORY_LIMIT);
+  const dropped = rest.slice(HISTORY_LIMIT - 1).map((h) => `dep:${h.id}`);
+  if (dropped.length) core.storage.delete(dropped);
+}
