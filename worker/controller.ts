@@ -1,11 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CounterFlush, Deployment, DeploymentRequest, RollbackRequest, RollbackResult, State } from "../shared";
+import { runAlarm, schedule } from "./controller/alarms";
 import { Core } from "./controller/core";
 import { abort, promote, startDeployment } from "./controller/deployments";
-import { HEALTH_REFRESH_MS, refreshHealth, refreshHealthIfStale } from "./controller/health";
-import { probeRound } from "./controller/probe-round";
+import { refreshHealthIfStale } from "./controller/health";
 import { fail, ok, type Result } from "./controller/result";
 import { rollback } from "./controller/rollback";
+import { TASKS } from "./controller/tasks";
 import type { Env } from "./env";
 
 export type { Result } from "./controller/result";
@@ -42,7 +43,7 @@ export class DeploymentController extends DurableObject<Env> {
   override async fetch(): Promise<Response> {
     await refreshHealthIfStale(this.core);
     const res = this.core.hub.subscribe({ event: "state", data: this.core.snapshot() });
-    await this.schedule();
+    await schedule(this.core, TASKS);
     return res;
   }
 
@@ -85,19 +86,7 @@ export class DeploymentController extends DurableObject<Env> {
 
   // ---------- alarms ----------
 
-  override async alarm(): Promise<void> {
-    const d = this.core.s.deployment;
-    if (d && (d.status === "validating" || d.status === "watching")) await probeRound(this.core, d.id, d.status);
-    else if (this.core.hub.size) await refreshHealth(this.core);
-    await this.schedule();
-  }
-
-  private async schedule(): Promise<void> {
-    const d = this.core.s.deployment;
-    if (d && (d.status === "validating" || d.status === "watching")) {
-      await this.ctx.storage.setAlarm(Date.now() + d.thresholds.probeIntervalMs);
-    } else if (this.core.hub.size) {
-      await this.ctx.storage.setAlarm(Date.now() + HEALTH_REFRESH_MS);
-    }
+  override alarm(): Promise<void> {
+    return runAlarm(this.core, TASKS);
   }
 }

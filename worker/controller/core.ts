@@ -47,6 +47,8 @@ export class Core {
    */
   watched = { requests: 0, errors5xx: 0 };
   readonly hub = new EventHub();
+  /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
+  nextProbeAt = 0;
   /** KV writes of the flag, chained so they land in order. */
   kvChain: Promise<void> = Promise.resolve();
 
@@ -107,6 +109,12 @@ export class Core {
       history: this.s.history,
       traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
     };
+  }
+
+  /** Makes sure the alarm fires by `at` (an earlier alarm already set is kept). */
+  async wake(at: number): Promise<void> {
+    const set = await this.storage.getAlarm();
+    if (set === null || at < set) await this.storage.setAlarm(at);
   }
 
   /** Persists the state (and the running deployment's record) and tells every subscriber. */

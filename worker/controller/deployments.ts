@@ -58,7 +58,8 @@ export async function startDeployment(
   core.s.samples = { latencies: [], errors: 0 };
   pushHistory(core, d);
   await core.commit();
-  await core.storage.setAlarm(Date.now());
+  core.nextProbeAt = Date.now();
+  await core.wake(core.nextProbeAt);
   return ok(d);
 }
 

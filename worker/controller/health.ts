@@ -24,10 +24,11 @@ export async function refreshHealth(core: Core): Promise<void> {
   else await core.storage.put("state", core.s);
 }
 
+/** When the least recently checked color was checked (0 when one never was). */
+export function oldestHealthCheck(core: Core): number {
+  return Math.min(...COLORS.map((c) => Date.parse(core.s.colors[c].checkedAt ?? "") || 0));
+}
+
 export async function refreshHealthIfStale(core: Core): Promise<void> {
-  const stale = COLORS.some((c) => {
-    const at = core.s.colors[c].checkedAt;
-    return at === null || Date.now() - Date.parse(at) > HEALTH_REFRESH_MS;
-  });
-  if (stale) await refreshHealth(core);
+  if (Date.now() - oldestHealthCheck(core) > HEALTH_REFRESH_MS) await refreshHealth(core);
 }

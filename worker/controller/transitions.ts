@@ -38,7 +38,8 @@ export async function switchTo(core: Core, d: Deployment, detail: string): Promi
   setStatus(d, "watching", `watching ${d.color} for ${d.watchSeconds}s`);
   core.watched = { requests: 0, errors5xx: 0 };
   await writeFlag(core, d.color, d.id);
-  await core.storage.setAlarm(Date.now() + d.thresholds.probeIntervalMs);
+  core.nextProbeAt = Date.now() + d.thresholds.probeIntervalMs;
+  await core.wake(core.nextProbeAt);
 }
 
 /** Traffic back to where it was before the deployment. */
