@@ -4,6 +4,7 @@ import { runAlarm, schedule } from "./controller/alarms";
 import { Core } from "./controller/core";
 import { abort, promote, startDeployment } from "./controller/deployments";
 import { refreshHealthIfStale } from "./controller/health";
+import { takeReport } from "./controller/report";
 import { fail, ok, type Result } from "./controller/result";
 import { rollback } from "./controller/rollback";
 import { TASKS } from "./controller/tasks";
@@ -18,7 +19,6 @@ export type { Result } from "./controller/result";
  */
 export class DeploymentController extends DurableObject<Env> {
   private readonly core: Core;
-  private lastTrafficBroadcast = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,21 +67,7 @@ export class DeploymentController extends DurableObject<Env> {
 
   /** Router counters, at most once a second per isolate. */
   async report(batches: CounterFlush[]): Promise<void> {
-    const { s, traffic, hub } = this.core;
-    const d = s.deployment;
-    for (const batch of batches) {
-      traffic.add(batch);
-      // Only what the routers sent to the new color under this deployment's own flag counts for its watch.
-      if (d?.status === "watching" && s.flag.deploymentId === d.id && batch.epoch === s.flag.epoch) {
-        this.core.watched.requests += batch.colors[d.color].requests;
-        this.core.watched.errors5xx += batch.colors[d.color].errors5xx;
-      }
-    }
-    const now = Date.now();
-    if (hub.size && now - this.lastTrafficBroadcast >= 1000) {
-      this.lastTrafficBroadcast = now;
-      hub.broadcast("traffic", { blue: traffic.latest("blue"), green: traffic.latest("green") });
-    }
+    takeReport(this.core, batches);
   }
 
   // ---------- alarms ----------

@@ -47,6 +47,7 @@ export class Core {
    */
   watched = { requests: 0, errors5xx: 0 };
   readonly hub = new EventHub();
+  lastTrafficBroadcast = 0;
   /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
   nextProbeAt = 0;
   /** KV writes of the flag, chained so they land in order. */
