@@ -163,6 +163,10 @@ export const TrafficPoint = z.object({
 });
 export type TrafficPoint = z.infer<typeof TrafficPoint>;
 
+/** The controller's Durable Object storage: all keys, deployment records among them, and the database size. */
+export const StorageUse = z.object({ keys: z.number(), records: z.number(), bytes: z.number() });
+export type StorageUse = z.infer<typeof StorageUse>;
+
 export const State = z.object({
   active: Color,
   standby: Color,
@@ -172,6 +176,8 @@ export const State = z.object({
   deployment: Deployment.nullable(),
   history: z.array(HistoryEntry),
   traffic: z.object({ blue: z.array(TrafficPoint), green: z.array(TrafficPoint) }),
+  /** measured at most every 2 s when the state is read; null until first measured. */
+  storage: StorageUse.nullable().optional(),
 });
 export type State = z.infer<typeof State>;
 

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CounterFlush, Deployment, DeploymentRequest, RollbackRequest, RollbackResult, State } from "../shared";
 import { runAlarm, schedule } from "./controller/alarms";
-import { Core } from "./controller/core";
+import { Core, recordKey } from "./controller/core";
 import { abort, promote, startDeployment } from "./controller/deployments";
 import { refreshHealthIfStale } from "./controller/health";
 import { takeReport } from "./controller/report";
@@ -30,12 +30,13 @@ export class DeploymentController extends DurableObject<Env> {
 
   async getState(): Promise<State> {
     await refreshHealthIfStale(this.core);
+    await this.core.measureStorage();
     return this.core.snapshot();
   }
 
   async getDeployment(id: string): Promise<Result<Deployment>> {
     if (this.core.s.deployment?.id === id) return ok(this.core.s.deployment);
-    const stored = await this.ctx.storage.get<Deployment>(`dep:${id}`);
+    const stored = await this.ctx.storage.get<Deployment>(recordKey(id));
     return stored ? ok(stored) : fail(404, "not_found", `no deployment ${id}`);
   }
 

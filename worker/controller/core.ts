@@ -7,6 +7,7 @@ import {
   type HistoryEntry,
   otherColor,
   type State,
+  type StorageUse,
 } from "../../shared";
 import { config, type Env } from "../env";
 import { EventHub } from "../events";
@@ -32,6 +33,11 @@ export interface Persisted {
   history: HistoryEntry[];
 }
 
+/** Storage key of a deployment's full record (probes, steps); its history entry is the index. */
+export const recordKey = (id: string) => `dep:${id}`;
+
+const STORAGE_MEASURE_MS = 2000;
+
 export const iso = (ms = Date.now()) => new Date(ms).toISOString();
 
 /**
@@ -50,6 +56,9 @@ export class Core {
   lastTrafficBroadcast = 0;
   /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
   nextProbeAt = 0;
+  private storageUse: { at: number; use: StorageUse } | null = null;
+  /** Records pushed out of the history, deleted with the next write of the state. */
+  readonly dropKeys = new Set<string>();
   /** KV writes of the flag, chained so they land in order. */
   kvChain: Promise<void> = Promise.resolve();
 
@@ -109,6 +118,7 @@ export class Core {
       deployment: this.s.deployment,
       history: this.s.history,
       traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
+      storage: this.storageUse?.use ?? null,
     };
   }
 
@@ -118,10 +128,30 @@ export class Core {
     if (set === null || at < set) await this.storage.setAlarm(at);
   }
 
-  /** Persists the state (and the running deployment's record) and tells every subscriber. */
-  async commit(): Promise<void> {
+  /** Keys and bytes in this object's storage, measured at most every 2 s (a full listing is not free). */
+  async measureStorage(now = Date.now()): Promise<StorageUse> {
+    if (this.storageUse && now - this.storageUse.at < STORAGE_MEASURE_MS) return this.storageUse.use;
+    const all = await this.storage.list();
+    const records = [...all.keys()].filter((k) => k.startsWith(recordKey(""))).length;
+    const use: StorageUse = { keys: all.size, records, bytes: this.storage.sql.databaseSize };
+    this.storageUse = { at: now, use };
+    return use;
+  }
+
+  /** Persists the state (and the running deployment's record, and drops the records the history let go). */
+  async persist(): Promise<void> {
     const d = this.s.deployment;
-    await this.storage.put(d ? { state: this.s, [`dep:${d.id}`]: d } : { state: this.s });
+    const drop = [...this.dropKeys].filter((k) => k !== (d ? recordKey(d.id) : null));
+    this.dropKeys.clear();
+    await this.storage.transaction(async (tx) => {
+      await tx.put(d ? { state: this.s, [recordKey(d.id)]: d } : { state: this.s });
+      if (drop.length) await tx.delete(drop);
+    });
+  }
+
+  /** Persists and tells every subscriber. */
+  async commit(): Promise<void> {
+    await this.persist();
     this.hub.broadcast("state", this.snapshot());
   }
 }

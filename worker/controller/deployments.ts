@@ -7,8 +7,9 @@ import {
   otherColor,
 } from "../../shared";
 import { type Core, iso } from "./core";
+import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
-import { current, finish, pushHistory, revert, switchTo } from "./transitions";
+import { current, finish, revert, switchTo } from "./transitions";
 
 /** POST /api/deployments: validation of the idle color starts from the next alarm. */
 export async function startDeployment(
@@ -56,7 +57,7 @@ export async function startDeployment(
   };
   core.s.deployment = d;
   core.s.samples = { latencies: [], errors: 0 };
-  pushHistory(core, d);
+  recordHistory(core, deploymentEntry(d));
   await core.commit();
   core.nextProbeAt = Date.now();
   await core.wake(core.nextProbeAt);

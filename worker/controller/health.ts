@@ -21,7 +21,7 @@ export async function refreshHealth(core: Core): Promise<void> {
   });
   // Tell subscribers only when something they show changed.
   if (signature() !== before) await core.commit();
-  else await core.storage.put("state", core.s);
+  else await core.persist();
 }
 
 /** When the least recently checked color was checked (0 when one never was). */

@@ -10,8 +10,9 @@ import { checkHealth } from "../probes";
 import { type Core, iso } from "./core";
 import { writeFlag } from "./flag-writer";
 import { recordHealth } from "./health";
+import { recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
-import { HISTORY_LIMIT, revert } from "./transitions";
+import { revert } from "./transitions";
 
 /** Ends of a deployment that leave its release on the standby, not fit to take traffic back. */
 const REJECTED = new Set<DeploymentStatus>(["failed", "rolled_back", "aborted"]);
@@ -72,7 +73,7 @@ export async function rollback(
     startedAt: iso(),
     finishedAt: iso(),
   };
-  core.s.history = [entry, ...core.s.history].slice(0, HISTORY_LIMIT);
+  recordHistory(core, entry);
   // Like any switch: routers may still send to `from` until the flag reaches them, so it stays warm.
   core.s.colors[from].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
   core.s.colors[to].drainingUntil = null;

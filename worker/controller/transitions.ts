@@ -1,9 +1,9 @@
-import type { Deployment, DeploymentStatus, HistoryEntry, Probe } from "../../shared";
+import type { Deployment, DeploymentStatus, Probe } from "../../shared";
 import { type Core, iso } from "./core";
 import { writeFlag } from "./flag-writer";
+import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
 
-export const HISTORY_LIMIT = 50;
 const PROBES_KEPT = 100;
 
 /** The running deployment with this id, else 404. */
@@ -70,25 +70,5 @@ function closeDeployment(core: Core, d: Deployment, status: DeploymentStatus, re
   setStatus(d, status, reason);
   d.reason = reason;
   d.finishedAt = d.updatedAt;
-  pushHistory(core, d);
-}
-
-export function pushHistory(core: Core, d: Deployment): void {
-  const entry: HistoryEntry = {
-    kind: "deployment",
-    id: d.id,
-    version: d.version,
-    from: d.previousColor,
-    to: d.color,
-    status: d.status,
-    reason: d.reason,
-    actor: d.actor,
-    startedAt: d.createdAt,
-    finishedAt: d.finishedAt,
-    promotedAt: d.promotedAt,
-  };
-  const rest = core.s.history.filter((h) => h.id !== d.id);
-  core.s.history = [entry, ...rest].slice(0, HISTORY_LIMIT);
-  const dropped = rest.slice(HISTORY_LIMIT - 1).map((h) => `dep:${h.id}`);
-  if (dropped.length) core.storage.delete(dropped);
+  recordHistory(core, deploymentEntry(d));
 }
