@@ -10,8 +10,9 @@ import { fakeGithub } from "../test/support/github-api";
 import { type Stack, startStack } from "../test/support/stack";
 import { run } from "./main";
 
-// Quick probes; a p95 limit loose enough for a busy 2-core machine.
-const THRESHOLDS = { probeIntervalMs: 100, minSamples: 4, maxP95Ms: 5000 };
+// Quick probes; a p95 limit loose enough for a busy 2-core machine; no live traffic runs here, so
+// the watches need none (minRouterRequests 0).
+const THRESHOLDS = { probeIntervalMs: 100, minSamples: 4, maxP95Ms: 5000, minRouterRequests: 0 };
 const FAST = { thresholds: JSON.stringify(THRESHOLDS), "watch-seconds": "1" };
 const GITHUB_TOKEN = "ghs_fake_token_for_tests";
 
@@ -145,7 +146,7 @@ describe.sequential("run()", () => {
       "previous-color": "blue",
       version: "v-500",
     });
-    expect(r.log).toMatch(/::error::v-500 failed validation on green: error_rate check failed: .*; blue serves v1\./);
+    expect(r.log).toMatch(/::error::v-500 failed validation on green: canary check failed: .*; blue serves v1\./);
     const state = await stack.control.state();
     expect(state.active).toBe("blue");
     expect(state.epoch).toBe(before.epoch);

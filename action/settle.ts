@@ -18,6 +18,11 @@ function progressLogger() {
           `Validation of ${d.version} on ${d.color} passed. Promote it with this action (\`command: promote\`, \`deployment-id: ${d.id}\`), the dashboard, or POST /api/deployments/${d.id}/promote.`,
         );
       }
+      if (s.status === "awaiting_decision") {
+        core.warning(
+          `The watch of ${d.version} on ${d.color} saw too little live traffic to judge it (${s.detail}). It serves traffic and waits: accept it with \`command: promote\` (\`deployment-id: ${d.id}\`) or the dashboard, or abort/roll back.`,
+        );
+      }
     }
     steps = d.steps.length;
     for (const p of d.probes) {

@@ -59908,8 +59908,14 @@ var Thresholds = external_exports.object({
   minSamples: external_exports.number().int().positive().max(1e4),
   /** time between probe rounds (Durable Object alarm), milliseconds. */
   probeIntervalMs: external_exports.number().int().min(50).max(6e4),
-  /** router requests needed before the live 5xx rate is judged. */
-  minRouterRequests: external_exports.number().int().nonnegative()
+  /** router requests under the new flag a watch needs before it may pass (0: no traffic needed). */
+  minRouterRequests: external_exports.number().int().nonnegative(),
+  /** router 5xx that make a failure conclusive below `minRouterRequests` (the rate must exceed maxErrorRate too). */
+  minFailures: external_exports.number().int().positive().max(1e4).default(3),
+  /** how long a watch without enough router traffic goes on before `onInconclusive` applies, seconds. */
+  maxWatchSeconds: external_exports.number().int().nonnegative().max(86400).default(300),
+  /** a watch that never saw `minRouterRequests`: succeed with a low-traffic warning, roll back, or wait for a decision. */
+  onInconclusive: external_exports.enum(["succeed", "rollback", "wait"]).default("wait")
 }).strict();
 var DeploymentRequest = external_exports.object({
   version: external_exports.string().trim().min(1, "version is required").max(128),
@@ -59930,6 +59936,7 @@ var DEPLOYMENT_STATUSES = [
   "awaiting_promotion",
   "promoted",
   "watching",
+  "awaiting_decision",
   "succeeded",
   "rolled_back",
   "failed",
@@ -59943,7 +59950,15 @@ var Step = external_exports.object({
   at: external_exports.string(),
   detail: external_exports.string().optional()
 });
-var ProbeCheck = external_exports.enum(["health", "canary", "latency", "error_rate", "router_5xx"]);
+var ProbeCheck = external_exports.enum([
+  "health",
+  "canary",
+  "latency",
+  "error_rate",
+  "router_5xx",
+  "router_timeouts",
+  "router_traffic"
+]);
 var Probe = external_exports.object({
   phase: external_exports.enum(["pre", "post"]),
   check: ProbeCheck,
@@ -60027,12 +60042,22 @@ var RollbackResult = external_exports.object({
   deploymentId: external_exports.string().nullable()
 });
 var LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1e3, 2500, 5e3, 1e4];
+var PathCounters = external_exports.object({
+  requests: external_exports.number().int().nonnegative(),
+  errors5xx: external_exports.number().int().nonnegative()
+});
 var ColorCounters = external_exports.object({
   requests: external_exports.number().int().nonnegative(),
   errors5xx: external_exports.number().int().nonnegative(),
   failovers: external_exports.number().int().nonnegative(),
   /** counts per LATENCY_BUCKETS_MS bucket, plus one overflow bucket. */
-  latency: external_exports.array(external_exports.number().int().nonnegative()).length(LATENCY_BUCKETS_MS.length + 1)
+  latency: external_exports.array(external_exports.number().int().nonnegative()).length(LATENCY_BUCKETS_MS.length + 1),
+  /** attempts on this color that got no response headers within ORIGIN_TIMEOUT_MS. */
+  timeouts: external_exports.number().int().nonnegative().optional(),
+  /** times an isolate ejected this color (outlier ejection). */
+  ejections: external_exports.number().int().nonnegative().optional(),
+  /** outcomes per ingest path: the distinct CANARY paths plus `other`. */
+  paths: external_exports.record(external_exports.string(), PathCounters).optional()
 });
 var CounterFlush = external_exports.object({
   isolate: external_exports.string(),
@@ -64611,6 +64636,11 @@ function progressLogger() {
       if (s.status === "awaiting_promotion") {
         notice(
           `Validation of ${d.version} on ${d.color} passed. Promote it with this action (\`command: promote\`, \`deployment-id: ${d.id}\`), the dashboard, or POST /api/deployments/${d.id}/promote.`
+        );
+      }
+      if (s.status === "awaiting_decision") {
+        warning(
+          `The watch of ${d.version} on ${d.color} saw too little live traffic to judge it (${s.detail}). It serves traffic and waits: accept it with \`command: promote\` (\`deployment-id: ${d.id}\`) or the dashboard, or abort/roll back.`
         );
       }
     }

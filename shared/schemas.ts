@@ -28,8 +28,14 @@ export const Thresholds = z
     minSamples: z.number().int().positive().max(10_000),
     /** time between probe rounds (Durable Object alarm), milliseconds. */
     probeIntervalMs: z.number().int().min(50).max(60_000),
-    /** router requests needed before the live 5xx rate is judged. */
+    /** router requests under the new flag a watch needs before it may pass (0: no traffic needed). */
     minRouterRequests: z.number().int().nonnegative(),
+    /** router 5xx that make a failure conclusive below `minRouterRequests` (the rate must exceed maxErrorRate too). */
+    minFailures: z.number().int().positive().max(10_000).default(3),
+    /** how long a watch without enough router traffic goes on before `onInconclusive` applies, seconds. */
+    maxWatchSeconds: z.number().int().nonnegative().max(86_400).default(300),
+    /** a watch that never saw `minRouterRequests`: succeed with a low-traffic warning, roll back, or wait for a decision. */
+    onInconclusive: z.enum(["succeed", "rollback", "wait"]).default("wait"),
   })
   .strict();
 export type Thresholds = z.infer<typeof Thresholds>;
@@ -40,6 +46,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minSamples: 10,
   probeIntervalMs: 1000,
   minRouterRequests: 20,
+  minFailures: 3,
+  maxWatchSeconds: 300,
+  onInconclusive: "wait",
 };
 export const DEFAULT_WATCH_SECONDS = 30;
 
@@ -70,6 +79,7 @@ export const DEPLOYMENT_STATUSES = [
   "awaiting_promotion",
   "promoted",
   "watching",
+  "awaiting_decision",
   "succeeded",
   "rolled_back",
   "failed",
@@ -79,6 +89,9 @@ export const DeploymentStatus = z.enum(DEPLOYMENT_STATUSES);
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ["succeeded", "rolled_back", "failed", "aborted"];
 export const isTerminal = (s: DeploymentStatus): boolean => TERMINAL_STATUSES.includes(s);
+/** Statuses in which the deployment's color serves traffic and is still being judged. */
+export const LIVE_STATUSES: readonly DeploymentStatus[] = ["promoted", "watching", "awaiting_decision"];
+export const isLive = (s: DeploymentStatus): boolean => LIVE_STATUSES.includes(s);
 
 export const Step = z.object({
   status: DeploymentStatus,
@@ -87,7 +100,16 @@ export const Step = z.object({
 });
 export type Step = z.infer<typeof Step>;
 
-export const ProbeCheck = z.enum(["health", "canary", "latency", "error_rate", "router_5xx"]);
+/** `error_rate` is what older records named any probe failure; health and canary failures now name their own check. */
+export const ProbeCheck = z.enum([
+  "health",
+  "canary",
+  "latency",
+  "error_rate",
+  "router_5xx",
+  "router_timeouts",
+  "router_traffic",
+]);
 export type ProbeCheck = z.infer<typeof ProbeCheck>;
 
 export const Probe = z.object({
@@ -196,6 +218,12 @@ export type RollbackResult = z.infer<typeof RollbackResult>;
 /** Latency histogram bucket upper bounds (ms) shared by router counters and reports. */
 export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
 
+export const PathCounters = z.object({
+  requests: z.number().int().nonnegative(),
+  errors5xx: z.number().int().nonnegative(),
+});
+export type PathCounters = z.infer<typeof PathCounters>;
+
 /** One isolate's counters for one color, flushed to the controller. */
 export const ColorCounters = z.object({
   requests: z.number().int().nonnegative(),
@@ -203,6 +231,12 @@ export const ColorCounters = z.object({
   failovers: z.number().int().nonnegative(),
   /** counts per LATENCY_BUCKETS_MS bucket, plus one overflow bucket. */
   latency: z.array(z.number().int().nonnegative()).length(LATENCY_BUCKETS_MS.length + 1),
+  /** attempts on this color that got no response headers within ORIGIN_TIMEOUT_MS. */
+  timeouts: z.number().int().nonnegative().optional(),
+  /** times an isolate ejected this color (outlier ejection). */
+  ejections: z.number().int().nonnegative().optional(),
+  /** outcomes per ingest path: the distinct CANARY paths plus `other`. */
+  paths: z.record(z.string(), PathCounters).optional(),
 });
 export type ColorCounters = z.infer<typeof ColorCounters>;
 

@@ -7,8 +7,9 @@ import { createPlatform } from "../test/platform/platform";
 import { sleep } from "../test/support/api";
 import { type Stack, type StackOptions, startStack } from "../test/support/stack";
 
-// Small numbers so each scenario takes about a second.
-const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4 }, watchSeconds: 1 };
+// Small numbers so each scenario takes about a second. These scenarios are about the probes: their
+// watches need no live router traffic (minRouterRequests 0); evidence rules are in controller/watch.test.ts.
+const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0 }, watchSeconds: 1 };
 
 /** Blue and green origins (both v1) and the Worker; no draining unless a test asks for it. */
 const stack = (opts: StackOptions = {}) => startStack({ drainSeconds: 0, ...opts });
@@ -67,8 +68,12 @@ describe("deployment controller", () => {
 
   test.each([
     ["wrong version", { reportVersion: "v1-old" }, /health check failed: version mismatch: expected v3, got v1-old/],
-    ["unhealthy", { unhealthy: true }, /check failed: .*(health returned 503|error rate)/],
-    ["500s on ingest", { errorRate: 1 }, /error_rate check failed: error rate/],
+    ["unhealthy", { unhealthy: true }, /^health check failed: .*health returned 503$/],
+    [
+      "500s on ingest",
+      { errorRate: 1 },
+      /^canary check failed: 1 of 1 failed \(100\.0% over 1\.0%\), last: canary rejected: 500$/,
+    ],
     ["slow", { latencyMs: 150 }, /latency check failed: p95 latency \d+ ms over 50 ms/],
   ])("a %s release fails validation; traffic never moves", async (_name, faults, reason) => {
     const color = await release("v3", faults);

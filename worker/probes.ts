@@ -63,30 +63,64 @@ export async function sendCanary(target: ProbeTarget, deploymentId: string, seq:
   return { ok, latencyMs: ms, detail: ok ? `canary accepted (${res.status})` : `canary rejected: ${res.status}` };
 }
 
+/** Failures of one probe check (health, or the canary on one path and format) in one phase. */
+export interface CheckTally {
+  check: "health" | "canary";
+  n: number;
+  errors: number;
+  /** detail of the last failure, for the reason. */
+  last: string | null;
+}
+
 /** Running totals of one validation phase. */
 export interface Samples {
   latencies: number[];
   errors: number;
+  /** per probe (e.g. `health`, `canary /v1/logs otlp-proto`); absent in state written by older versions. */
+  checks?: Record<string, CheckTally>;
+}
+
+export const emptySamples = (): Samples => ({ latencies: [], errors: 0, checks: {} });
+
+/** Adds one probe's outcome under `name`. */
+export function tally(
+  samples: Samples,
+  name: string,
+  check: CheckTally["check"],
+  r: { ok: boolean; latencyMs: number; detail: string },
+): void {
+  samples.latencies.push(r.latencyMs);
+  samples.errors += Number(!r.ok);
+  const checks = samples.checks ?? {};
+  const t = checks[name] ?? { check, n: 0, errors: 0, last: null };
+  checks[name] = t;
+  samples.checks = checks;
+  t.n++;
+  if (!r.ok) {
+    t.errors++;
+    t.last = r.detail;
+  }
 }
 
 export type Verdict = { kind: "pass" } | { kind: "continue" } | { kind: "fail"; check: Probe["check"]; reason: string };
 
 /**
- * Judges the probe samples so far. Fails as soon as the error budget for `minSamples` is spent, so a
- * broken release is stopped without waiting for the whole sample.
+ * Judges the probe samples so far, each probe on its own so the reason names the one that failed.
+ * Fails as soon as a probe's error budget for `minSamples` is spent, so a broken release is stopped
+ * without waiting for the whole sample.
  */
 export function judge(samples: Samples, t: Thresholds): Verdict {
-  const n = samples.latencies.length;
-  const budget = Math.floor(t.maxErrorRate * Math.max(n, t.minSamples));
-  if (samples.errors > budget) {
-    const rate = n ? samples.errors / n : 1;
-    return {
-      kind: "fail",
-      check: "error_rate",
-      reason: `error rate ${(rate * 100).toFixed(1)}% (${samples.errors}/${n}) over ${(t.maxErrorRate * 100).toFixed(1)}%`,
-    };
+  for (const [name, c] of Object.entries(samples.checks ?? {})) {
+    const budget = Math.floor(t.maxErrorRate * Math.max(c.n, t.minSamples));
+    if (c.errors > budget) {
+      // `canary /v1/logs otlp-proto` fails the canary check on "/v1/logs otlp-proto".
+      const what = name === c.check ? "" : `${name.slice(c.check.length).trim()}: `;
+      const rate = `${((c.errors / c.n) * 100).toFixed(1)}% over ${(t.maxErrorRate * 100).toFixed(1)}%`;
+      const reason = `${what}${c.errors} of ${c.n} failed (${rate}), last: ${c.last}`;
+      return { kind: "fail", check: c.check, reason };
+    }
   }
-  if (n < t.minSamples) return { kind: "continue" };
+  if (samples.latencies.length < t.minSamples) return { kind: "continue" };
   const p95 = quantile(samples.latencies, 0.95) ?? 0;
   if (p95 > t.maxP95Ms) {
     return { kind: "fail", check: "latency", reason: `p95 latency ${p95} ms over ${t.maxP95Ms} ms` };

@@ -12,8 +12,9 @@ import {
 import { config, type Env } from "../env";
 import { EventHub } from "../events";
 import { DEFAULT_FLAG } from "../flag";
-import type { ProbeTarget, Samples } from "../probes";
+import { emptySamples, type ProbeTarget, type Samples } from "../probes";
 import { Traffic } from "../traffic";
+import { type Evidence, emptyEvidence } from "./evidence";
 
 export interface ColorRecord {
   version: string | null;
@@ -48,10 +49,10 @@ export class Core {
   s!: Persisted;
   readonly traffic = new Traffic();
   /**
-   * Router requests and 5xx on the watched color under the watch's flag epoch. In memory: if the object
+   * Router outcomes on the watched color under the watch's flag epoch. In memory: if the object
    * restarts mid-watch the count starts again (the probes go on meanwhile).
    */
-  watched = { requests: 0, errors5xx: 0 };
+  watched: Evidence = emptyEvidence();
   readonly hub = new EventHub();
   lastTrafficBroadcast = 0;
   /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
@@ -87,7 +88,7 @@ export class Core {
       flag: existing.success ? existing.data : DEFAULT_FLAG,
       colors: { blue: blank(), green: blank() },
       deployment: null,
-      samples: { latencies: [], errors: 0 },
+      samples: emptySamples(),
       canarySeq: 0,
       history: [],
     };

@@ -3,9 +3,11 @@ import {
   DEFAULT_WATCH_SECONDS,
   type Deployment,
   type DeploymentRequest,
+  isLive,
   isTerminal,
   otherColor,
 } from "../../shared";
+import { emptySamples } from "../probes";
 import { type Core, iso } from "./core";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
@@ -56,7 +58,7 @@ export async function startDeployment(
     probes: [],
   };
   core.s.deployment = d;
-  core.s.samples = { latencies: [], errors: 0 };
+  core.s.samples = emptySamples();
   recordHistory(core, deploymentEntry(d));
   await core.commit();
   core.nextProbeAt = Date.now();
@@ -67,10 +69,20 @@ export async function startDeployment(
 export async function promote(core: Core, id: string, actor: string | null): Promise<Result<Deployment>> {
   const d = current(core, id);
   if (!d.ok) return d;
-  if (d.value.status !== "awaiting_promotion") {
-    return fail(409, "wrong_state", `deployment ${id} is ${d.value.status}; promote needs awaiting_promotion`);
+  const who = actor ?? "operator";
+  // An inconclusive watch waiting for a human: promote accepts the release as it serves now.
+  if (d.value.status === "awaiting_decision") {
+    await finish(core, d.value, "succeeded", `accepted by ${who} without conclusive router evidence`);
+    return ok(d.value);
   }
-  await switchTo(core, d.value, `promoted by ${actor ?? "operator"}`);
+  if (d.value.status !== "awaiting_promotion") {
+    return fail(
+      409,
+      "wrong_state",
+      `deployment ${id} is ${d.value.status}; promote needs awaiting_promotion or awaiting_decision`,
+    );
+  }
+  await switchTo(core, d.value, `promoted by ${who}`);
   return ok(d.value);
 }
 
@@ -80,7 +92,7 @@ export async function abort(core: Core, id: string, actor: string | null): Promi
   const dep = d.value;
   if (isTerminal(dep.status)) return fail(409, "wrong_state", `deployment ${id} already ${dep.status}`);
   const reason = `aborted by ${actor ?? "operator"}`;
-  if (dep.status === "promoted" || dep.status === "watching") await revert(core, dep, "aborted", reason);
+  if (isLive(dep.status)) await revert(core, dep, "aborted", reason);
   else await finish(core, dep, "aborted", reason);
   return ok(dep);
 }

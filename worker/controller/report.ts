@@ -1,5 +1,6 @@
-import type { CounterFlush } from "../../shared";
+import { type CounterFlush, isLive } from "../../shared";
 import type { Core } from "./core";
+import { addCounts } from "./evidence";
 
 const TRAFFIC_BROADCAST_MS = 1000;
 
@@ -10,9 +11,8 @@ export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()
   for (const batch of batches) {
     traffic.add(batch);
     // Only what the routers sent to the new color under this deployment's own flag counts for its watch.
-    if (d?.status === "watching" && s.flag.deploymentId === d.id && batch.epoch === s.flag.epoch) {
-      core.watched.requests += batch.colors[d.color].requests;
-      core.watched.errors5xx += batch.colors[d.color].errors5xx;
+    if (d && isLive(d.status) && s.flag.deploymentId === d.id && batch.epoch === s.flag.epoch) {
+      addCounts(core.watched, batch.colors[d.color]);
     }
   }
   if (hub.size && now - core.lastTrafficBroadcast >= TRAFFIC_BROADCAST_MS) {

@@ -1,6 +1,7 @@
 import {
   type DeploymentStatus,
   type HistoryEntry,
+  isLive,
   isTerminal,
   otherColor,
   type RollbackRequest,
@@ -25,7 +26,7 @@ export async function rollback(
 ): Promise<Result<RollbackResult>> {
   const why = `manual rollback by ${actor ?? "operator"}${reason ? `: ${reason}` : ""}`;
   const dep = core.s.deployment;
-  if (dep && (dep.status === "promoted" || dep.status === "watching")) {
+  if (dep && isLive(dep.status)) {
     const from = core.s.flag.color;
     await revert(core, dep, "rolled_back", why);
     return ok({ from, to: core.s.flag.color, flag: core.s.flag, deploymentId: dep.id });

@@ -1,11 +1,13 @@
 import type { AlarmTask } from "./alarms";
 import type { Core } from "./core";
 import { HEALTH_REFRESH_MS, oldestHealthCheck, refreshHealth } from "./health";
-import { probeRound } from "./probe-round";
+import { type ProbePhase, probeRound } from "./probe-round";
+
+const PROBED: readonly string[] = ["validating", "watching", "awaiting_decision"] satisfies ProbePhase[];
 
 const probing = (core: Core) => {
   const d = core.s.deployment;
-  return d && (d.status === "validating" || d.status === "watching") ? d : null;
+  return d && PROBED.includes(d.status) ? d : null;
 };
 
 /** Validation and watch rounds of the running deployment, every `probeIntervalMs`. */
@@ -16,7 +18,7 @@ const probes: AlarmTask = {
     const d = probing(core);
     if (!d) return;
     core.nextProbeAt = Date.now() + d.thresholds.probeIntervalMs;
-    await probeRound(core, d.id, d.status as "validating" | "watching");
+    await probeRound(core, d.id, d.status as ProbePhase);
   },
 };
 

@@ -1,5 +1,7 @@
-import type { Deployment, DeploymentStatus, Probe } from "../../shared";
+import { type Deployment, type DeploymentStatus, isLive, type Probe } from "../../shared";
+import { emptySamples } from "../probes";
 import { type Core, iso } from "./core";
+import { emptyEvidence } from "./evidence";
 import { writeFlag } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
@@ -30,13 +32,13 @@ export async function switchTo(core: Core, d: Deployment, detail: string): Promi
   d.promotedAt = iso();
   setStatus(d, "promoted", `${detail}; traffic ${d.previousColor} → ${d.color}`);
   core.s.colors[d.previousColor].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
-  core.s.samples = { latencies: [], errors: 0 };
+  core.s.samples = emptySamples();
   if (d.watchSeconds === 0) {
     await writeFlag(core, d.color, d.id);
     return finish(core, d, "succeeded", "promoted (no watch period)");
   }
   setStatus(d, "watching", `watching ${d.color} for ${d.watchSeconds}s`);
-  core.watched = { requests: 0, errors5xx: 0 };
+  core.watched = emptyEvidence();
   await writeFlag(core, d.color, d.id);
   core.nextProbeAt = Date.now() + d.thresholds.probeIntervalMs;
   await core.wake(core.nextProbeAt);
@@ -63,7 +65,7 @@ export async function finish(core: Core, d: Deployment, status: DeploymentStatus
 /** A failed check: before the switch the deployment fails, after it traffic goes back. */
 export function breach(core: Core, d: Deployment, check: Probe["check"], reason: string): Promise<void> {
   const why = `${check} check failed: ${reason}`;
-  return d.status === "watching" ? revert(core, d, "rolled_back", why) : finish(core, d, "failed", why);
+  return isLive(d.status) ? revert(core, d, "rolled_back", why) : finish(core, d, "failed", why);
 }
 
 function closeDeployment(core: Core, d: Deployment, status: DeploymentStatus, reason: string): void {

@@ -2,7 +2,7 @@
 // The token lives in sessionStorage (this tab only) and is saved only once the API accepted it.
 
 import { byId } from "./dom.js";
-import { colorName } from "./format.js";
+import { colorName, isLive } from "./format.js";
 
 /** @typedef {import("../../../../shared/schemas").State} State */
 /** @typedef {"promote" | "abort" | "rollback"} Action */
@@ -29,7 +29,7 @@ export function forgetToken() {
 function describe(action, s) {
   const d = s.deployment;
   if (action === "rollback") {
-    const running = d && (d.status === "promoted" || d.status === "watching");
+    const running = d && isLive(d.status);
     return {
       title: `Roll back to ${colorName(s.standby)}?`,
       message: `All traffic moves from ${s.active} to ${s.standby} at once.${running ? ` Deployment ${d.version} is marked rolled back.` : ""}`,
@@ -42,6 +42,17 @@ function describe(action, s) {
   }
   if (!d) return null;
   const id = encodeURIComponent(d.id);
+  if (action === "promote" && d.status === "awaiting_decision") {
+    return {
+      title: `Accept ${d.version} on ${colorName(d.color)}?`,
+      message: `The watch saw too little live traffic to judge ${d.version}. Accepting ends the deployment as succeeded; ${d.color} keeps serving.`,
+      button: "Accept",
+      danger: false,
+      path: `/api/deployments/${id}/promote`,
+      reason: false,
+      done: `Accepted ${d.version}.`,
+    };
+  }
   if (action === "promote") {
     return {
       title: `Promote ${d.version} to ${colorName(d.color)}?`,
@@ -53,7 +64,7 @@ function describe(action, s) {
       done: `Promoted ${d.version}: ${d.color} serves traffic.`,
     };
   }
-  const switched = d.status === "promoted" || d.status === "watching";
+  const switched = isLive(d.status);
   return {
     title: `Abort deployment ${d.version}?`,
     message: switched

@@ -17,6 +17,7 @@ const STATUS_LABELS = {
   awaiting_promotion: "Awaiting promotion",
   promoted: "Promoted",
   watching: "Watching",
+  awaiting_decision: "Awaiting decision",
   succeeded: "Succeeded",
   rolled_back: "Rolled back",
   failed: "Failed",
@@ -34,9 +35,12 @@ export const statusLabel = (status) => STATUS_LABELS[status] ?? status;
 function statusTone(status) {
   if (status === "succeeded") return "ok";
   if (status === "failed" || status === "rolled_back") return "bad";
-  if (status === "aborted" || status === "rolled_back_manually" || status === "awaiting_promotion") return "warn";
+  if (["aborted", "rolled_back_manually", "awaiting_promotion", "awaiting_decision"].includes(status)) return "warn";
   return "run";
 }
+
+/** Whether a deployment's color serves traffic while it is still judged. @param {string} status */
+export const isLive = (status) => ["promoted", "watching", "awaiting_decision"].includes(status);
 
 /** @param {string} status */
 export const badge = (status) => `<span class="badge ${statusTone(status)}">${esc(statusLabel(status))}</span>`;

@@ -49,8 +49,11 @@ function drawButtons(s) {
   const d = s.deployment;
   const running = d !== null && d.finishedAt === null;
   const promote = byId("btn-promote");
-  promote.hidden = d?.status !== "awaiting_promotion";
-  if (d) promote.textContent = `Promote ${d.version} to ${d.color}`;
+  promote.hidden = d?.status !== "awaiting_promotion" && d?.status !== "awaiting_decision";
+  if (d) {
+    promote.textContent =
+      d.status === "awaiting_decision" ? `Accept ${d.version} on ${d.color}` : `Promote ${d.version} to ${d.color}`;
+  }
   byId("btn-abort").hidden = !running;
 
   // Before the switch the standby color is the one under test: rolling back onto it is refused (409).

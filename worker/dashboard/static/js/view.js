@@ -85,7 +85,8 @@ export function envCard(s, color, live) {
  */
 function phases(d) {
   const seen = new Map(d.steps.map((s) => [s.status, s]));
-  const path = ["validating", ...(d.autoPromote ? [] : ["awaiting_promotion"]), "promoted", "watching"];
+  const decision = seen.has("awaiting_decision") ? ["awaiting_decision"] : [];
+  const path = ["validating", ...(d.autoPromote ? [] : ["awaiting_promotion"]), "promoted", "watching", ...decision];
   const items = path.map((status) => {
     const step = seen.get(/** @type {Deployment["status"]} */ (status));
     const state = d.status === status ? "current" : step ? "done" : isDone(d) ? "skipped" : "pending";
@@ -170,7 +171,7 @@ export function deployment(d, now) {
         </p>
       </div>
     </div>
-    ${d.reason ? `<p class="notice ${d.status === "succeeded" ? "ok" : "bad"}"><strong>${esc(statusLabel(d.status))}:</strong> ${esc(d.reason)}</p>` : ""}
+    ${d.reason ? `<p class="notice ${d.status !== "succeeded" ? "bad" : d.reason.startsWith("low traffic") ? "warn" : "ok"}"><strong>${esc(statusLabel(d.status))}:</strong> ${esc(d.reason)}</p>` : ""}
     <ol class="phases" aria-label="Deployment steps">${steps}</ol>
     <div class="dep-grid">
       <div>

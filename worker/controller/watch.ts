@@ -1,0 +1,46 @@
+import { DEFAULT_THRESHOLDS, type Deployment } from "../../shared";
+import type { Core } from "./core";
+import { judgeEvidence } from "./evidence";
+import { addProbe, breach, finish, setStatus } from "./transitions";
+
+export type WatchPhase = "watching" | "awaiting_decision";
+
+const LOW_TRAFFIC = "low traffic";
+
+/**
+ * After a watch round's probes passed: judges the routers' evidence on the new color. Conclusive
+ * failures revert at once. A pass needs `watchSeconds` and `minRouterRequests`; without enough traffic
+ * the watch goes on up to `maxWatchSeconds`, then `onInconclusive` decides (never a silent pass).
+ */
+export async function judgeWatch(core: Core, d: Deployment, at: string): Promise<void> {
+  // Deployments stored by an older version lack the newer thresholds.
+  const t = { ...DEFAULT_THRESHOLDS, ...d.thresholds };
+  const v = judgeEvidence(core.watched, t);
+  if (v.kind === "fail") {
+    addProbe(d, { phase: "post", check: v.check, ok: false, at, detail: v.reason });
+    return breach(core, d, v.check, v.reason);
+  }
+  if (v.kind === "pass") addProbe(d, { phase: "post", check: "router_5xx", ok: true, at, detail: v.detail });
+  const elapsed = Date.now() - Date.parse(d.promotedAt ?? at);
+  if (d.status === "awaiting_decision") {
+    if (v.kind === "pass") return finish(core, d, "succeeded", `enough router traffic arrived: ${v.detail}`);
+    return core.commit();
+  }
+  if (elapsed < d.watchSeconds * 1000) return core.commit();
+  if (v.kind === "pass") return finish(core, d, "succeeded", `watched ${d.watchSeconds}s without breach; ${v.detail}`);
+
+  const limit = Math.max(t.maxWatchSeconds, d.watchSeconds);
+  const low = `${LOW_TRAFFIC}: ${v.detail} after ${Math.round(elapsed / 1000)}s`;
+  if (elapsed < limit * 1000) {
+    // Said once, when the watch is first extended.
+    if (!d.steps.some((s) => s.detail?.startsWith(LOW_TRAFFIC))) {
+      setStatus(d, "watching", `${low}; watching on, up to maxWatchSeconds=${limit}`);
+    }
+    return core.commit();
+  }
+  const why = `${low} (onInconclusive: ${t.onInconclusive})`;
+  if (t.onInconclusive === "succeed") return finish(core, d, "succeeded", `${why}; not proven by live traffic`);
+  if (t.onInconclusive === "rollback") return breach(core, d, "router_traffic", why);
+  setStatus(d, "awaiting_decision", `${why}: promote to accept, abort or roll back to revert`);
+  return core.commit();
+}
