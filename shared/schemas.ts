@@ -189,6 +189,52 @@ export type TrafficPoint = z.infer<typeof TrafficPoint>;
 export const StorageUse = z.object({ keys: z.number(), records: z.number(), bytes: z.number() });
 export type StorageUse = z.infer<typeof StorageUse>;
 
+/** One failed webhook delivery. Targets are named by host only: a webhook URL often carries its token. */
+export const NotifyFailure = z.object({
+  at: z.string(),
+  target: z.string(),
+  eventId: z.string(),
+  type: z.string(),
+  attempt: z.number(),
+  error: z.string(),
+  /** true when the event will not be sent to this target again (permanent error, attempts spent, outbox full). */
+  gaveUp: z.boolean(),
+  /** when the next attempt is due (ISO), null when given up. */
+  retryAt: z.string().nullable(),
+});
+export type NotifyFailure = z.infer<typeof NotifyFailure>;
+
+export const NotifyStatus = z.object({
+  /** hosts of the configured webhooks. */
+  targets: z.array(z.string()),
+  /** whether bodies are signed (NOTIFY_SECRET set). */
+  signed: z.boolean(),
+  /** deliveries waiting in the outbox (one per event and target). */
+  pending: z.number(),
+  delivered: z.number(),
+  /** deliveries given up. */
+  failed: z.number(),
+  lastDeliveredAt: z.string().nullable(),
+  /** the latest failed attempts, newest first. */
+  failures: z.array(NotifyFailure),
+});
+export type NotifyStatus = z.infer<typeof NotifyStatus>;
+
+/** The JSON body POSTed to every NOTIFY_URLS webhook, signed in `x-bluegreen-signature`. */
+export const NotifyPayload = z.object({
+  /** the same for every attempt and every target: receivers deduplicate on it. */
+  id: z.string(),
+  /** increases with every event of this controller: receivers order on it. */
+  seq: z.number(),
+  type: z.string(),
+  at: z.string(),
+  platform: z.string(),
+  /** one line for people; Slack-, Discord- (`/slack` URL) and Teams-style incoming webhooks render it as is. */
+  text: z.string(),
+  event: z.record(z.string(), z.unknown()),
+});
+export type NotifyPayload = z.infer<typeof NotifyPayload>;
+
 export const State = z.object({
   active: Color,
   standby: Color,
@@ -200,6 +246,8 @@ export const State = z.object({
   traffic: z.object({ blue: z.array(TrafficPoint), green: z.array(TrafficPoint) }),
   /** measured at most every 2 s when the state is read; null until first measured. */
   storage: StorageUse.nullable().optional(),
+  /** webhook deliveries (NOTIFY_URLS): what waits, what got through, what failed. */
+  notifications: NotifyStatus.optional(),
 });
 export type State = z.infer<typeof State>;
 

@@ -17,6 +17,8 @@ export interface Env {
   OIDC_REPOSITORIES?: string;
   OIDC_JWKS_URL?: string;
   OIDC_ISSUER?: string;
+  NOTIFY_URLS?: string;
+  NOTIFY_SECRET?: string;
 }
 
 function num(value: string | undefined, fallback: number): number {
@@ -34,6 +36,10 @@ export function config(env: Env) {
     maxBodyBytes: num(env.MAX_BODY_BYTES, 5_242_880),
     drainSeconds: num(env.DRAIN_SECONDS, 60),
     controllerName: env.CONTROLLER_NAME || "production",
+    notifyUrls: (env.NOTIFY_URLS ?? "")
+      .split(",")
+      .map((u) => u.trim())
+      .filter(Boolean),
   };
 }
 

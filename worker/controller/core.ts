@@ -12,6 +12,7 @@ import {
 import { config, type Env } from "../env";
 import { EventHub } from "../events";
 import { DEFAULT_FLAG } from "../flag";
+import { Notifier } from "../notify/notifier";
 import { emptySamples, type ProbeTarget, type Samples } from "../probes";
 import { Traffic } from "../traffic";
 import { type Evidence, emptyEvidence } from "./evidence";
@@ -62,11 +63,15 @@ export class Core {
   readonly dropKeys = new Set<string>();
   /** KV writes of the flag, chained so they land in order. */
   kvChain: Promise<void> = Promise.resolve();
+  /** Webhook notifications: status changes are queued as they are persisted. */
+  readonly notifier: Notifier;
 
   constructor(
     readonly ctx: DurableObjectState,
     readonly env: Env,
-  ) {}
+  ) {
+    this.notifier = new Notifier(ctx.storage, env);
+  }
 
   get cfg() {
     return config(this.env);
@@ -78,6 +83,7 @@ export class Core {
 
   async load(): Promise<void> {
     this.s = (await this.storage.get<Persisted>("state")) ?? (await this.initial());
+    await this.notifier.load(this.s);
   }
 
   private async initial(): Promise<Persisted> {
@@ -120,6 +126,7 @@ export class Core {
       history: this.s.history,
       traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
       storage: this.storageUse?.use ?? null,
+      notifications: this.notifier.status(),
     };
   }
 
@@ -144,10 +151,13 @@ export class Core {
     const d = this.s.deployment;
     const drop = [...this.dropKeys].filter((k) => k !== (d ? recordKey(d.id) : null));
     this.dropKeys.clear();
+    const told = this.notifier.observe(this.s);
     await this.storage.transaction(async (tx) => {
       await tx.put(d ? { state: this.s, [recordKey(d.id)]: d } : { state: this.s });
       if (drop.length) await tx.delete(drop);
+      await this.notifier.write(tx);
     });
+    if (told) await this.wake(Date.now());
   }
 
   /** Persists and tells every subscriber. */

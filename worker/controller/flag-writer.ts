@@ -1,4 +1,6 @@
 import { type Color, FLAG_KEY } from "../../shared";
+import { kvWriteFailedEvent } from "../notify/events";
+import { notify } from "../notify/task";
 import { type Core, iso } from "./core";
 
 const KV_WRITE_ATTEMPTS = 4;
@@ -9,7 +11,12 @@ export async function writeFlag(core: Core, color: Color, deploymentId: string |
   await core.commit();
   const value = JSON.stringify(core.s.flag);
   core.kvChain = core.kvChain.then(() => putWithRetry(core.env.ROUTING, value));
-  await core.kvChain;
+  try {
+    await core.kvChain;
+  } catch (e) {
+    await notify(core, kvWriteFailedEvent(core.s.flag, (e as Error).message));
+    throw e;
+  }
 }
 
 async function putWithRetry(kv: KVNamespace, value: string): Promise<void> {

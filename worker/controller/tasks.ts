@@ -1,3 +1,4 @@
+import { notifications } from "../notify/task";
 import type { AlarmTask } from "./alarms";
 import type { Core } from "./core";
 import { HEALTH_REFRESH_MS, oldestHealthCheck, refreshHealth } from "./health";
@@ -30,4 +31,4 @@ const health: AlarmTask = {
 };
 
 /** Every task of the controller's alarm, in the order they run when due together. */
-export const TASKS: readonly AlarmTask[] = [probes, health];
+export const TASKS: readonly AlarmTask[] = [probes, health, notifications];
