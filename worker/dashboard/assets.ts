@@ -4,6 +4,7 @@ import chartJs from "./static/js/chart.js";
 import domJs from "./static/js/dom.js";
 import formatJs from "./static/js/format.js";
 import mainJs from "./static/js/main.js";
+import notifyJs from "./static/js/notify.js";
 import streamJs from "./static/js/stream.js";
 import trafficJs from "./static/js/traffic.js";
 import viewJs from "./static/js/view.js";
@@ -23,4 +24,5 @@ export const ASSETS: Record<string, { body: string; type: string }> = {
   "js/actions.js": { body: actionsJs, type: JS },
   "js/format.js": { body: formatJs, type: JS },
   "js/dom.js": { body: domJs, type: JS },
+  "js/notify.js": { body: notifyJs, type: JS },
 };

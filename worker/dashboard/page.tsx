@@ -111,6 +111,10 @@ const Shell: FC = () => (
           <Panel id="history" title="History">
             <div id="history-body" />
           </Panel>
+
+          <Panel id="notifications" title="Notifications">
+            <div id="notifications-body" />
+          </Panel>
         </div>
       </main>
 

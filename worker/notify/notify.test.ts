@@ -6,6 +6,7 @@ import type { NotifyPayload } from "../../shared";
 import { freePort } from "../../test/support/ports";
 import { type Stack, startStack } from "../../test/support/stack";
 import { type Receiver, startReceiver } from "../../test/support/webhook-receiver";
+import { notifications } from "../dashboard/static/js/notify.js";
 
 const SECRET = "notify-test-secret";
 const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4 }, watchSeconds: 1 };
@@ -91,6 +92,16 @@ test("every status change reaches each webhook, signed; a webhook failing twice 
   for (const f of retried) expect(Date.parse(f.retryAt ?? "")).toBeGreaterThan(Date.parse(f.at));
   // Webhook URLs can hold tokens: the state names hosts only.
   expect(JSON.stringify(n)).not.toContain("/hook");
+
+  // The dashboard serves its notifications panel and draws these failures in it.
+  const page = await (await fetch(`${s.worker.url}/dashboard`)).text();
+  expect(page).toContain('id="notifications-body"');
+  expect((await fetch(`${s.worker.url}/dashboard/static/js/notify.js`)).status).toBe(200);
+  const html = notifications(n, Date.now());
+  expect(html).toMatch(/<strong class="bad-text">\d+<\/strong> given up/);
+  expect(html).toContain(`<td class="mono">${host}</td>`);
+  expect(html).toContain("answered 401 (gave up after 1 attempts)");
+  expect(html).toContain("answered 503");
 });
 
 test("an abort and a manual rollback are told, with who did it", async () => {

@@ -4,6 +4,7 @@ import { forgetToken, savedToken, saveToken, setupActions } from "./actions.js";
 import { chart, legend } from "./chart.js";
 import { byId, render } from "./dom.js";
 import { colorName } from "./format.js";
+import { notifications } from "./notify.js";
 import { follow } from "./stream.js";
 import { Traffic } from "./traffic.js";
 import * as view from "./view.js";
@@ -91,6 +92,7 @@ function draw() {
   );
   render("deployment-body", view.deployment(s.deployment, now));
   render("history-body", view.history(s.history, s.deployment, now));
+  render("notifications-body", notifications(s.notifications, now));
   const box = byId("chart");
   render("chart", chart({ traffic, markers: markers(s), width: box.clientWidth, now }));
   drawButtons(s);
