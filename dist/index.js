@@ -60022,6 +60022,44 @@ var TrafficPoint = external_exports.object({
   p95Ms: external_exports.number().nullable()
 });
 var StorageUse = external_exports.object({ keys: external_exports.number(), records: external_exports.number(), bytes: external_exports.number() });
+var NotifyFailure = external_exports.object({
+  at: external_exports.string(),
+  target: external_exports.string(),
+  eventId: external_exports.string(),
+  type: external_exports.string(),
+  attempt: external_exports.number(),
+  error: external_exports.string(),
+  /** true when the event will not be sent to this target again (permanent error, attempts spent, outbox full). */
+  gaveUp: external_exports.boolean(),
+  /** when the next attempt is due (ISO), null when given up. */
+  retryAt: external_exports.string().nullable()
+});
+var NotifyStatus = external_exports.object({
+  /** hosts of the configured webhooks. */
+  targets: external_exports.array(external_exports.string()),
+  /** whether bodies are signed (NOTIFY_SECRET set). */
+  signed: external_exports.boolean(),
+  /** deliveries waiting in the outbox (one per event and target). */
+  pending: external_exports.number(),
+  delivered: external_exports.number(),
+  /** deliveries given up. */
+  failed: external_exports.number(),
+  lastDeliveredAt: external_exports.string().nullable(),
+  /** the latest failed attempts, newest first. */
+  failures: external_exports.array(NotifyFailure)
+});
+var NotifyPayload = external_exports.object({
+  /** the same for every attempt and every target: receivers deduplicate on it. */
+  id: external_exports.string(),
+  /** increases with every event of this controller: receivers order on it. */
+  seq: external_exports.number(),
+  type: external_exports.string(),
+  at: external_exports.string(),
+  platform: external_exports.string(),
+  /** one line for people; Slack-, Discord- (`/slack` URL) and Teams-style incoming webhooks render it as is. */
+  text: external_exports.string(),
+  event: external_exports.record(external_exports.string(), external_exports.unknown())
+});
 var State = external_exports.object({
   active: Color,
   standby: Color,
@@ -60032,7 +60070,9 @@ var State = external_exports.object({
   history: external_exports.array(HistoryEntry),
   traffic: external_exports.object({ blue: external_exports.array(TrafficPoint), green: external_exports.array(TrafficPoint) }),
   /** measured at most every 2 s when the state is read; null until first measured. */
-  storage: StorageUse.nullable().optional()
+  storage: StorageUse.nullable().optional(),
+  /** webhook deliveries (NOTIFY_URLS): what waits, what got through, what failed. */
+  notifications: NotifyStatus.optional()
 });
 var ApiError = external_exports.object({ error: external_exports.object({ code: external_exports.string(), message: external_exports.string() }) });
 var RollbackResult = external_exports.object({
