@@ -13,7 +13,8 @@ export interface NotifyEvent {
   detail: Record<string, unknown>;
 }
 
-const ICON: Record<DeploymentStatus, string> = {
+/** A mark per status, so a channel reads at a glance; a status without one gets a bullet. */
+const ICON: Partial<Record<DeploymentStatus, string>> = {
   validating: "🔎",
   awaiting_promotion: "⏸️",
   promoted: "🔀",
@@ -22,6 +23,7 @@ const ICON: Record<DeploymentStatus, string> = {
   rolled_back: "⏪",
   failed: "❌",
   aborted: "⏹️",
+  awaiting_decision: "❓",
 };
 
 /** The deployment's `index`th status change (its `steps` entry). */
@@ -32,7 +34,7 @@ export function statusEvent(d: Deployment, index: number): NotifyEvent {
   return {
     id: `${d.id}:${index}`,
     type: "deployment.status",
-    summary: `${ICON[status]} ${d.version} → ${d.color}: ${status.replace("_", " ")}${step?.detail ? ` — ${step.detail}` : ""}${by}`,
+    summary: `${ICON[status] ?? "•"} ${d.version} → ${d.color}: ${status.replace("_", " ")}${step?.detail ? ` — ${step.detail}` : ""}${by}`,
     detail: {
       deploymentId: d.id,
       version: d.version,
