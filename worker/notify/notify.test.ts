@@ -9,7 +9,7 @@ import { type Receiver, startReceiver } from "../../test/support/webhook-receive
 import { notifications } from "../dashboard/static/js/notify.js";
 
 const SECRET = "notify-test-secret";
-const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4 }, watchSeconds: 1 };
+const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0 }, watchSeconds: 1 };
 const poll = <T>(fn: () => T | Promise<T>, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
 const statuses = (r: Receiver, id: string) =>
   r.payloads.filter((p) => p.event.deploymentId === id).map((p) => p.event.status);
