@@ -1,4 +1,4 @@
-// The dashboard in a real browser (Debian's Chromium via playwright-core) against the whole local stack:
+// The dashboard in a real browser (headless Chromium via playwright-core) against the whole local stack:
 // live updates without reload, switch-to-screen delay, the promote/abort/rollback buttons and their errors.
 import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
