@@ -4,14 +4,24 @@ export interface Faults {
   errorRate?: number;
   /** limit errorRate to these paths (e.g. only "/v1/logs"); all ingest paths when absent. */
   errorPaths?: string[];
+  /** ingest requests answered with this status (e.g. 429 or 503), with `Retry-After` when given; nothing stored. */
+  reject?: { status: number; retryAfterSeconds?: number };
   /** added latency on every request, ms. */
   latencyMs?: number;
+  /** ingest: the body is read at once, the batch stored and answered only after this long (a slow, not dead, release). */
+  slowIngestMs?: number;
+  /** ingest: the connection is destroyed once the first chunk of the body arrived (a process dying mid-request). */
+  resetMidBody?: boolean;
+  /** ingest: the connection is accepted and the body read, but no answer ever comes (a wedged process). */
+  hang?: boolean;
   /** version the health endpoint reports instead of the real one. */
   reportVersion?: string;
   /** health answers 503. */
   unhealthy?: boolean;
   /** the process stops accepting connections after this many ingest requests. */
   crashAfter?: number;
+  /** the faults last this long from when they were set, then the release behaves again (transient faults). */
+  forMs?: number;
 }
 
 /** Fault knobs per version, e.g. `{"v3":{"errorRate":1}}` (env PLATFORM_FAULTS). */

@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { createPlatform, type Platform } from "./platform";
 import { LogStore } from "./store";
@@ -117,4 +118,86 @@ test("crashAfter N: the process stops accepting connections after N ingest reque
   } finally {
     await fragile.close();
   }
+});
+
+test("reset mid-request: the connection is cut once the body starts, nothing is stored", async () => {
+  green.setFaults({ resetMidBody: true });
+  await expect(post(green, "/ingest", ndjson("cut", [1, 2]))).rejects.toThrow();
+  expect(green.stats.resets).toBe(1);
+  expect(store.seqs("cut")).toEqual([]);
+});
+
+test("hang: the request is accepted and never answered", async () => {
+  green.setFaults({ hang: true });
+  const res = fetch(`${green.url}/ingest`, {
+    method: "POST",
+    body: ndjson("h", [1]),
+    signal: AbortSignal.timeout(300),
+  });
+  await expect(res).rejects.toThrow(/abort|timeout/i);
+  expect(green.stats.hung).toBe(1);
+  expect(store.seqs("h")).toEqual([]);
+});
+
+test("slow: a batch whose client gave up is still stored when the platform gets to it; the retry's key drops it", async () => {
+  green.setFaults({ slowIngestMs: 400 });
+  const headers = { "idempotency-key": "slow-1" };
+  const gaveUp = fetch(`${green.url}/ingest`, {
+    method: "POST",
+    body: ndjson("s", [1, 2]),
+    headers,
+    signal: AbortSignal.timeout(100),
+  });
+  await expect(gaveUp).rejects.toThrow();
+  // The client's retry lands on the other color first, as a router failover would.
+  expect(await (await post(blue, "/ingest", ndjson("s", [1, 2]), headers)).json()).toMatchObject({ duplicate: false });
+  await new Promise((r) => setTimeout(r, 600));
+  expect(green.stats).toMatchObject({ slow: 1, duplicates: 1 });
+  expect(store.seqs("s")).toEqual([1, 2]);
+});
+
+test("429 and 503 carry Retry-After and store nothing; with forMs the window closes by itself", async () => {
+  green.setFaults({ reject: { status: 429, retryAfterSeconds: 2 }, forMs: 300 });
+  const limited = await post(green, "/ingest", ndjson("w", [1]));
+  expect(limited.status).toBe(429);
+  expect(limited.headers.get("retry-after")).toBe("2");
+  blue.setFaults({ reject: { status: 503, retryAfterSeconds: 1 } });
+  const unavailable = await post(blue, "/ingest", ndjson("w", [2]));
+  expect([unavailable.status, unavailable.headers.get("retry-after")]).toEqual([503, "1"]);
+  await new Promise((r) => setTimeout(r, 400));
+  expect((await post(green, "/ingest", ndjson("w", [3]))).status).toBe(200);
+  expect(green.stats.rejected + blue.stats.rejected).toBe(2);
+  expect(store.seqs("w")).toEqual([3]);
+});
+
+test("a gzip body (content-encoding: gzip) is decoded and stored; a broken one is a 400", async () => {
+  const body = gzipSync(ndjson("z", [1, 2, 3]));
+  const res = await fetch(`${green.url}/ingest`, { method: "POST", body, headers: { "content-encoding": "gzip" } });
+  expect(res.status).toBe(200);
+  const broken = await fetch(`${green.url}/ingest`, {
+    method: "POST",
+    body: "not gzip",
+    headers: { "content-encoding": "gzip" },
+  });
+  expect(broken.status).toBe(400);
+  expect(green.stats.gzipBodies).toBe(2);
+  expect(store.seqs("z")).toEqual([1, 2, 3]);
+});
+
+test("a 20 MiB batch is accepted; more than 32 MiB is a 413", async () => {
+  const pad = "x".repeat(1024 * 1024);
+  const big = Array.from({ length: 20 }, (_, i) => JSON.stringify({ producer: "big", seq: i + 1, pad })).join("\n");
+  expect(Buffer.byteLength(big)).toBeGreaterThan(20 * 1024 * 1024);
+  expect((await post(green, "/ingest", big)).status).toBe(200);
+  expect(green.stats.maxBodyBytes).toBe(Buffer.byteLength(big));
+  expect((await post(green, "/ingest", `${big}\n${big}`)).status).toBe(413);
+  expect(store.seqs("big")).toHaveLength(20);
+});
+
+test("outage: connections are refused for its length, then the same port answers again", async () => {
+  const down = green.outage(300);
+  await new Promise((r) => setTimeout(r, 50));
+  await expect(fetch(`${green.url}/health`)).rejects.toThrow();
+  await down;
+  expect((await fetch(`${green.url}/health`)).status).toBe(200);
 });

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { BodyError, decodeBody, readBody } from "./body";
 import type { Faults } from "./faults";
-import type { LogStore, StoredEntry } from "./store";
+import { readEntries } from "./parse";
+import type { LogStore } from "./store";
 
 export interface PlatformOptions {
   color: string;
@@ -15,108 +17,156 @@ export interface PlatformOptions {
   onCrash?: () => void;
 }
 
+export interface PlatformStats {
+  ingestRequests: number;
+  /** entries stored (first copies only). */
+  stored: number;
+  /** batches acked but not stored again: their idempotency key was seen before. */
+  duplicates: number;
+  /** answered 500 by `errorRate`. */
+  failed: number;
+  /** answered by `reject` (429, 503, …). */
+  rejected: number;
+  /** connections cut mid-body (`resetMidBody`). */
+  resets: number;
+  /** requests left unanswered (`hang`). */
+  hung: number;
+  /** requests answered late (`slowIngestMs`). */
+  slow: number;
+  /** bodies that came gzip-encoded. */
+  gzipBodies: number;
+  /** the largest ingest body taken off the wire, bytes (as sent, before decoding). */
+  maxBodyBytes: number;
+}
+
 export interface Platform {
   url: string;
   port: number;
-  stats: { ingestRequests: number; stored: number; duplicates: number; failed: number };
+  stats: PlatformStats;
   setVersion(version: string): void;
+  /** Replaces the faults; with `forMs` they clear themselves after that long. */
   setFaults(faults: Faults): void;
-  /** Stops listening and drops open connections, like a crashed process. */
+  /** Stops listening and drops open connections, like a crashed process (connections are refused). */
   kill(): Promise<void>;
+  /** Listens again on the same port after `kill()`, like the process restarted (faults, version and stats kept). */
+  revive(): Promise<void>;
+  /** Killed for `ms`, then revived: an outage with a known end. */
+  outage(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
-const MAX_BODY = 10 * 1024 * 1024;
+const emptyStats = (): PlatformStats => ({
+  ingestRequests: 0,
+  stored: 0,
+  duplicates: 0,
+  failed: 0,
+  rejected: 0,
+  resets: 0,
+  hung: 0,
+  slow: 0,
+  gzipBodies: 0,
+  maxBodyBytes: 0,
+});
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new Error("body too large"));
-      else chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-const num = (v: unknown): number | null =>
-  typeof v === "number" && Number.isFinite(v)
-    ? v
-    : v != null && v !== "" && Number.isFinite(Number(v))
-      ? Number(v)
-      : null;
-
-/** JSON array, `{entries:[…]}`, one JSON object, or NDJSON. */
-export function parseBatch(text: string, contentType: string): Record<string, unknown>[] {
-  const trimmed = text.trim();
-  if (trimmed === "") return [];
-  if (!contentType.includes("ndjson") && (trimmed.startsWith("[") || trimmed.startsWith("{"))) {
-    try {
-      const v: unknown = JSON.parse(trimmed);
-      if (Array.isArray(v)) return v as Record<string, unknown>[];
-      const o = v as { entries?: unknown };
-      if (Array.isArray(o.entries)) return o.entries as Record<string, unknown>[];
-      return [v as Record<string, unknown>];
-    } catch {
-      // fall through to NDJSON (several objects, one a line)
-    }
-  }
-  return trimmed
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number };
-interface OtlpRecord {
-  attributes?: Array<{ key: string; value: OtlpValue }>;
-  body?: OtlpValue;
-}
-interface OtlpLogs {
-  resourceLogs?: Array<{ scopeLogs?: Array<{ logRecords?: OtlpRecord[] }> }>;
-}
-
-/** OTLP/HTTP JSON logs: each log record is an entry; `producer` and `seq` come from its attributes. */
-export function parseOtlp(text: string): Record<string, unknown>[] {
-  const doc = JSON.parse(text) as OtlpLogs;
-  const out: Record<string, unknown>[] = [];
-  for (const rl of doc.resourceLogs ?? []) {
-    for (const sl of rl.scopeLogs ?? []) {
-      for (const rec of sl.logRecords ?? []) {
-        const attrs: Record<string, unknown> = {};
-        for (const a of rec.attributes ?? [])
-          attrs[a.key] = a.value.stringValue ?? a.value.intValue ?? a.value.doubleValue;
-        out.push({ ...attrs, message: rec.body?.stringValue ?? null });
-      }
-    }
-  }
-  return out;
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The stand-in log-processing environment: one program, started as blue and as green. */
-export function createPlatform(opts: PlatformOptions): Promise<Platform> {
+export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   let version = opts.version;
-  let faults: Faults = opts.faults ?? {};
-  const stats = { ingestRequests: 0, stored: 0, duplicates: 0, failed: 0 };
+  let faults: Faults = {};
+  let faultTimer: NodeJS.Timeout | undefined;
+  const stats = emptyStats();
   // crashAfter counts from the moment the faults were set.
   let sinceFaults = 0;
   const sockets = new Set<Socket>();
   let dead = false;
+  let closed = false;
 
-  const send = (res: ServerResponse, status: number, body: unknown) => {
+  const setFaults = (f: Faults) => {
+    clearTimeout(faultTimer);
+    faults = f;
+    sinceFaults = 0;
+    if (f.forMs !== undefined) {
+      faultTimer = setTimeout(() => {
+        if (faults === f) faults = {};
+      }, f.forMs);
+    }
+  };
+  setFaults(opts.faults ?? {});
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    // A slow answer may find the client gone (it timed out): the batch is stored all the same.
+    if (res.destroyed) return;
     res.writeHead(status, {
       "content-type": "application/json",
       "x-platform-color": opts.color,
       "x-platform-version": version,
+      ...headers,
     });
     res.end(JSON.stringify(body));
   };
 
+  const ingest = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    stats.ingestRequests++;
+    sinceFaults++;
+    const f = faults;
+    if (f.crashAfter !== undefined && sinceFaults > f.crashAfter) {
+      await kill();
+      opts.onCrash?.();
+      return;
+    }
+    if (f.resetMidBody) {
+      stats.resets++;
+      const cut = () => req.socket.destroy();
+      req.once("data", cut);
+      req.once("end", cut);
+      return;
+    }
+    if (f.hang) {
+      stats.hung++;
+      req.resume();
+      return;
+    }
+    const raw = await readBody(req);
+    stats.maxBodyBytes = Math.max(stats.maxBodyBytes, raw.length);
+    if (f.slowIngestMs) {
+      stats.slow++;
+      await sleep(f.slowIngestMs);
+    }
+    if (f.reject) {
+      stats.rejected++;
+      const retryAfter = f.reject.retryAfterSeconds;
+      return send(
+        res,
+        f.reject.status,
+        { error: `injected ${f.reject.status}` },
+        retryAfter === undefined ? {} : { "retry-after": String(retryAfter) },
+      );
+    }
+    const failsHere = !f.errorPaths || f.errorPaths.includes(path);
+    if (failsHere && Math.random() < (f.errorRate ?? 0)) {
+      stats.failed++;
+      return send(res, 500, { error: "injected fault" });
+    }
+    const encoding = req.headers["content-encoding"];
+    if (encoding?.toLowerCase().includes("gzip")) stats.gzipBodies++;
+    const text = await decodeBody(raw, encoding);
+    let entries: ReturnType<typeof readEntries>;
+    try {
+      entries = readEntries(path, text, req.headers["content-type"] ?? "", { color: opts.color, version });
+    } catch (e) {
+      return send(res, 400, { error: `unparseable batch: ${(e as Error).message}` });
+    }
+    const key = String(req.headers["idempotency-key"] ?? randomUUID());
+    const fresh = opts.store.append(key, entries);
+    if (fresh) stats.stored += entries.length;
+    else stats.duplicates++;
+    // Acked only now: the batch is committed to the shared store.
+    return send(res, 200, { accepted: entries.length, duplicate: !fresh });
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (faults.latencyMs) await sleep(faults.latencyMs);
     const url = new URL(req.url ?? "/", "http://platform");
     if (req.method === "GET" && url.pathname === "/health") {
       const reported = faults.reportVersion ?? version;
@@ -128,46 +178,14 @@ export function createPlatform(opts: PlatformOptions): Promise<Platform> {
     }
     if (req.method === "GET" && url.pathname === "/stats")
       return send(res, 200, { color: opts.color, version, ...stats });
-    if (req.method === "POST" && (url.pathname === "/ingest" || url.pathname === "/v1/logs")) {
-      stats.ingestRequests++;
-      sinceFaults++;
-      if (faults.crashAfter !== undefined && sinceFaults > faults.crashAfter) {
-        await kill();
-        opts.onCrash?.();
-        return;
-      }
-      const text = await readBody(req);
-      const failsHere = !faults.errorPaths || faults.errorPaths.includes(url.pathname);
-      if (failsHere && Math.random() < (faults.errorRate ?? 0)) {
-        stats.failed++;
-        return send(res, 500, { error: "injected fault" });
-      }
-      let records: Record<string, unknown>[];
-      try {
-        records = url.pathname === "/v1/logs" ? parseOtlp(text) : parseBatch(text, req.headers["content-type"] ?? "");
-      } catch (e) {
-        return send(res, 400, { error: `unparseable batch: ${(e as Error).message}` });
-      }
-      const entries: StoredEntry[] = records.map((r) => ({
-        producer: typeof r.producer === "string" ? r.producer : null,
-        seq: num(r.seq),
-        color: opts.color,
-        version,
-        body: JSON.stringify(r),
-      }));
-      const key = String(req.headers["idempotency-key"] ?? randomUUID());
-      const fresh = opts.store.append(key, entries);
-      if (fresh) stats.stored += entries.length;
-      else stats.duplicates++;
-      // Acked only now: the batch is committed to the shared store.
-      return send(res, 200, { accepted: entries.length, duplicate: !fresh });
-    }
+    if (req.method === "POST" && (url.pathname === "/ingest" || url.pathname === "/v1/logs"))
+      return ingest(req, res, url.pathname);
     return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: Error) => {
-      if (!res.headersSent) send(res, 500, { error: e.message });
+      if (!res.headersSent) send(res, e instanceof BodyError ? e.status : 500, { error: e.message });
     });
   });
   server.on("connection", (s) => {
@@ -175,32 +193,49 @@ export function createPlatform(opts: PlatformOptions): Promise<Platform> {
     s.on("close", () => sockets.delete(s));
   });
 
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, opts.host ?? "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+
   const kill = async () => {
     if (dead) return;
     dead = true;
-    const closed = new Promise<void>((r) => server.close(() => r()));
+    const stopped = new Promise<void>((r) => server.close(() => r()));
     for (const s of sockets) s.destroy();
-    await closed;
+    await stopped;
   };
 
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        stats,
-        setVersion: (v) => {
-          version = v;
-        },
-        setFaults: (f) => {
-          faults = f;
-          sinceFaults = 0;
-        },
-        kill,
-        close: kill,
-      });
-    });
-  });
+  await listen(opts.port ?? 0);
+  const port = (server.address() as AddressInfo).port;
+  const revive = async () => {
+    if (!dead || closed) return;
+    await listen(port);
+    dead = false;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stats,
+    setVersion: (v) => {
+      version = v;
+    },
+    setFaults,
+    kill,
+    revive,
+    outage: async (ms) => {
+      await kill();
+      await sleep(ms);
+      await revive();
+    },
+    close: async () => {
+      closed = true;
+      clearTimeout(faultTimer);
+      await kill();
+    },
+  };
 }
