@@ -6,7 +6,7 @@ import { LogStore } from "../platform/store";
 import { sleep } from "../support/api";
 import { auditStore } from "../support/audit";
 import { freePort } from "../support/ports";
-import { HttpShipper } from "./http-shipper";
+import { exponentialRetry, HttpShipper } from "./http-shipper";
 
 let store: LogStore;
 let platform: Platform;
@@ -29,9 +29,7 @@ test("5xx answers are retried until stored, each entry exactly once", async () =
     producer: "flaky",
     entriesPerSecond: 200,
     batchSize: 10,
-    maxAttempts: 40,
-    baseBackoffMs: 10,
-    maxBackoffMs: 100,
+    retry: exponentialRetry({ maxAttempts: 40, baseMs: 10, maxMs: 100 }),
   });
   shipper.start();
   await sleep(1000);

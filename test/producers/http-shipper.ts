@@ -1,7 +1,31 @@
-// A log shipper like Vector's or Fluent Bit's HTTP sink: NDJSON batches at a steady rate, each with its own
-// idempotency key that every retry reuses, so the platform can drop a batch it already stored.
+// A log shipper's HTTP sink: NDJSON batches at a steady rate, each resent byte for byte on retry. With
+// `idempotencyKeys` each batch carries its own key so the platform can drop a copy it already stored; standard
+// shippers send none (see shippers.ts for Vector's and Fluent Bit's defaults), and the router derives one.
 import { randomUUID } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { countInto, type Producer, type ProducerStats, pace } from "./producer";
+
+/** When and how often a failed batch is sent again. */
+export interface RetryPolicy {
+  /** attempts per batch, the first included (Infinity: no limit). */
+  maxAttempts: number;
+  /** wait after failed attempt `attempt` (1-based) before the next one, ms. */
+  delayMs(attempt: number): number;
+  /** whether a non-2xx status is retried (network errors and timeouts always are). */
+  retries(status: number): boolean;
+}
+
+/** Exponential backoff with "equal jitter" (half the step fixed, half random); retries 429 and 5xx. */
+export function exponentialRetry({ maxAttempts = 12, baseMs = 100, maxMs = 2000 } = {}): RetryPolicy {
+  return {
+    maxAttempts,
+    delayMs: (attempt) => {
+      const step = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+      return step / 2 + Math.random() * (step / 2);
+    },
+    retries: (status) => status === 429 || status >= 500,
+  };
+}
 
 export interface ShipperOptions {
   /** base URL of the Worker (or any endpoint); batches go to `url + path`. */
@@ -12,10 +36,13 @@ export interface ShipperOptions {
   batchSize?: number;
   /** batches on the wire at once; the rest wait in the in-memory buffer (like a sink's concurrency limit). */
   maxInFlight?: number;
-  /** attempts per batch; with the default backoff, 12 attempts cover an outage of about 15 s. */
-  maxAttempts?: number;
-  baseBackoffMs?: number;
-  maxBackoffMs?: number;
+  /** by default 12 attempts with exponential backoff from 100 ms: they cover an outage of about 15 s. */
+  retry?: RetryPolicy;
+  /** a fresh `idempotency-key` per batch, reused by its retries (default true). */
+  idempotencyKeys?: boolean;
+  /** `content-encoding: gzip` bodies. */
+  gzip?: boolean;
+  /** per request; Infinity for none. */
   requestTimeoutMs?: number;
 }
 
@@ -29,8 +56,8 @@ export interface ShipperStats extends ProducerStats {
 }
 
 interface Batch {
-  key: string;
-  body: string;
+  key: string | null;
+  body: string | Uint8Array<ArrayBuffer>;
   size: number;
 }
 
@@ -63,9 +90,9 @@ export class HttpShipper implements Producer {
       entriesPerSecond: 100,
       batchSize: 10,
       maxInFlight: 4,
-      maxAttempts: 12,
-      baseBackoffMs: 100,
-      maxBackoffMs: 2000,
+      retry: exponentialRetry(),
+      idempotencyKeys: true,
+      gzip: false,
       requestTimeoutMs: 10_000,
       ...options,
     };
@@ -111,9 +138,17 @@ export class HttpShipper implements Producer {
     return structuredClone(this.s);
   }
 
-  private enqueue(): void {
+  /**
+   * Ships one extra batch of about `bytes` (entries padded to size, still numbered in sequence), as a shipper
+   * with a large batch setting does after a burst.
+   */
+  sendLarge(bytes: number, entries = 16): void {
+    this.enqueue(entries, Math.max(0, Math.floor(bytes / entries) - 200));
+  }
+
+  private enqueue(entries = this.opts.batchSize, padBytes = 0): void {
     const lines: string[] = [];
-    for (let i = 0; i < this.opts.batchSize; i++) {
+    for (let i = 0; i < entries; i++) {
       const seq = ++this.seq;
       const entry = {
         producer: this.producer,
@@ -121,11 +156,17 @@ export class HttpShipper implements Producer {
         ts: new Date().toISOString(),
         level: seq % 10 === 0 ? "warn" : "info",
         message: `${this.producer} entry ${seq}`,
+        ...(padBytes ? { pad: "x".repeat(padBytes) } : {}),
       };
       lines.push(JSON.stringify(entry));
     }
     this.s.sent += lines.length;
-    this.queue.push({ key: randomUUID(), body: `${lines.join("\n")}\n`, size: lines.length });
+    const text = `${lines.join("\n")}\n`;
+    this.queue.push({
+      key: this.opts.idempotencyKeys ? randomUUID() : null,
+      body: this.opts.gzip ? new Uint8Array(gzipSync(text)) : text,
+      size: lines.length,
+    });
     this.pump();
   }
 
@@ -154,29 +195,29 @@ export class HttpShipper implements Producer {
         this.s.acked += batch.size;
         return;
       }
-      if (outcome === "give_up" || attempt >= this.opts.maxAttempts || this.halt.signal.aborted) {
+      if (outcome === "give_up" || attempt >= this.opts.retry.maxAttempts || this.halt.signal.aborted) {
         this.s.dropped += batch.size;
         return;
       }
       this.s.retries++;
-      await sleep(this.backoff(attempt), this.halt.signal);
+      await sleep(this.opts.retry.delayMs(attempt), this.halt.signal);
     }
   }
 
-  /** Exponential backoff with "equal jitter": half the step fixed, half random, so retries spread out. */
-  private backoff(attempt: number): number {
-    const step = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (attempt - 1));
-    return step / 2 + Math.random() * (step / 2);
-  }
-
   private async post(batch: Batch): Promise<Outcome> {
+    const headers: Record<string, string> = { "content-type": "application/x-ndjson" };
+    if (batch.key) headers["idempotency-key"] = batch.key;
+    if (this.opts.gzip) headers["content-encoding"] = "gzip";
+    const timeout = this.opts.requestTimeoutMs;
     let res: Response;
     try {
       res = await fetch(`${this.opts.url.replace(/\/$/, "")}${this.opts.path}`, {
         method: "POST",
-        headers: { "content-type": "application/x-ndjson", "idempotency-key": batch.key },
+        headers,
         body: batch.body,
-        signal: AbortSignal.any([this.halt.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]),
+        signal: Number.isFinite(timeout)
+          ? AbortSignal.any([this.halt.signal, AbortSignal.timeout(timeout)])
+          : this.halt.signal,
       });
       await res.arrayBuffer();
     } catch (e) {
@@ -189,6 +230,6 @@ export class HttpShipper implements Producer {
     if (res.headers.has("x-failover-from")) this.s.failovers++;
     if (res.ok) return "acked";
     countInto(this.s.errors, String(res.status));
-    return res.status === 429 || res.status >= 500 ? "retry" : "give_up";
+    return this.opts.retry.retries(res.status) ? "retry" : "give_up";
   }
 }

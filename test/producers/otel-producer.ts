@@ -4,6 +4,7 @@
 // reuses it, but an exporter retry after a lost acknowledgement would store the batch twice.
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
+import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from "@opentelemetry/sdk-logs";
 import { countInto, type Producer, type ProducerStats, pace } from "./producer";
@@ -16,6 +17,8 @@ export interface OtelProducerOptions {
   /** BatchLogRecordProcessor settings: records per export and the delay between exports. */
   maxExportBatchSize?: number;
   scheduledDelayMillis?: number;
+  /** gzip request bodies (the exporter's `compression` option; off by default). */
+  gzip?: boolean;
 }
 
 type ExportResult = Parameters<Parameters<LogRecordExporter["export"]>[1]>[0];
@@ -29,12 +32,19 @@ export class OtelProducer implements Producer {
   private readonly provider: LoggerProvider;
   private seq = 0;
   private stopPacing: (() => void) | null = null;
+  private logger: ReturnType<LoggerProvider["getLogger"]>;
+  /** set while a large batch is assembled, so that paced records do not join it. */
+  private paused = false;
 
   constructor(options: OtelProducerOptions) {
-    this.opts = { recordsPerSecond: 50, maxExportBatchSize: 50, scheduledDelayMillis: 200, ...options };
+    this.opts = { recordsPerSecond: 50, maxExportBatchSize: 50, scheduledDelayMillis: 200, gzip: false, ...options };
     this.producer = options.producer;
     this.s = { producer: this.producer, sent: 0, acked: 0, dropped: 0, errors: {} };
-    const otlp = new OTLPLogExporter({ url: `${this.opts.url.replace(/\/$/, "")}/v1/logs` });
+    // Only the endpoint (and compression, when asked) is set: timeout and retries stay the exporter's defaults.
+    const otlp = new OTLPLogExporter({
+      url: `${this.opts.url.replace(/\/$/, "")}/v1/logs`,
+      compression: this.opts.gzip ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
+    });
     // Counts what each export ended as, after the exporter's own retries.
     const exporter: LogRecordExporter = {
       export: (records, done) =>
@@ -55,19 +65,38 @@ export class OtelProducer implements Producer {
         }),
       ],
     });
+    this.logger = this.provider.getLogger("bluegreen-load");
   }
 
   start(): void {
-    const logger = this.provider.getLogger("bluegreen-load");
     this.stopPacing ??= pace(this.opts.recordsPerSecond, 1, () => {
-      const seq = ++this.seq;
-      this.s.sent++;
-      logger.emit({
-        severityNumber: SeverityNumber.INFO,
-        severityText: "INFO",
-        body: `${this.producer} record ${seq}`,
-        attributes: { producer: this.producer, seq },
-      });
+      if (!this.paused) this.emit(`${this.producer} record`);
+    });
+  }
+
+  /**
+   * One export of about `bytes`: after a flush, a full batch (`maxExportBatchSize`) of records padded to size,
+   * which the batch processor exports at once as one request.
+   */
+  async emitLarge(bytes: number): Promise<void> {
+    this.paused = true;
+    try {
+      await this.provider.forceFlush();
+      const pad = "x".repeat(Math.max(0, Math.floor(bytes / this.opts.maxExportBatchSize) - 400));
+      for (let i = 0; i < this.opts.maxExportBatchSize; i++) this.emit(pad);
+    } finally {
+      this.paused = false;
+    }
+  }
+
+  private emit(text: string): void {
+    const seq = ++this.seq;
+    this.s.sent++;
+    this.logger.emit({
+      severityNumber: SeverityNumber.INFO,
+      severityText: "INFO",
+      body: `${text} ${seq}`,
+      attributes: { producer: this.producer, seq },
     });
   }
 
