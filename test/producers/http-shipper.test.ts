@@ -1,31 +1,19 @@
 // The shipper straight against one platform origin (no Worker): its retries must never lose or double a batch.
 import { createServer } from "node:http";
-import { afterEach, beforeEach, expect, test } from "vitest";
-import { createPlatform, type Platform } from "../platform/platform";
-import { LogStore } from "../platform/store";
+import { expect, test } from "vitest";
 import { sleep } from "../support/api";
 import { auditStore } from "../support/audit";
 import { freePort } from "../support/ports";
+import { platformPerTest } from "./fixture";
 import { exponentialRetry, HttpShipper } from "./http-shipper";
 
-let store: LogStore;
-let platform: Platform;
-
-beforeEach(async () => {
-  store = new LogStore(":memory:");
-  platform = await createPlatform({ color: "blue", version: "v1", store });
-});
-
-afterEach(async () => {
-  await platform.close();
-  store.close();
-});
+const ctx = platformPerTest();
 
 test("5xx answers are retried until stored, each entry exactly once", async () => {
-  platform.setFaults({ errorRate: 0.5 });
+  ctx.platform.setFaults({ errorRate: 0.5 });
   // Short backoff and many attempts: half the requests fail, a batch may need several tries.
   const shipper = new HttpShipper({
-    url: platform.url,
+    url: ctx.platform.url,
     producer: "flaky",
     entriesPerSecond: 200,
     batchSize: 10,
@@ -34,7 +22,7 @@ test("5xx answers are retried until stored, each entry exactly once", async () =
   shipper.start();
   await sleep(1000);
   const stats = await shipper.stop();
-  const [audit] = auditStore(store, [stats]);
+  const [audit] = auditStore(ctx.store, [stats]);
   expect(stats.retries).toBeGreaterThan(0);
   expect(stats.errors["500"]).toBeGreaterThan(0);
   expect(stats.acked).toBe(stats.sent);
@@ -65,15 +53,15 @@ async function ackLosingProxy(target: string, lose: number): Promise<{ url: stri
 }
 
 test("a lost acknowledgement is retried with the same idempotency key: stored once", async () => {
-  const proxy = await ackLosingProxy(platform.url, 5);
+  const proxy = await ackLosingProxy(ctx.platform.url, 5);
   try {
     const shipper = new HttpShipper({ url: proxy.url, producer: "unacked", entriesPerSecond: 200, batchSize: 10 });
     shipper.start();
     await sleep(500);
     const stats = await shipper.stop();
-    const [audit] = auditStore(store, [stats]);
+    const [audit] = auditStore(ctx.store, [stats]);
     expect(stats.errors.network).toBe(5);
-    expect(platform.stats.duplicates).toBe(5);
+    expect(ctx.platform.stats.duplicates).toBe(5);
     expect(stats.acked).toBe(stats.sent);
     expect(audit).toMatchObject({ lost: 0, duplicates: 0, unexpected: 0 });
   } finally {

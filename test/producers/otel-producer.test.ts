@@ -1,57 +1,50 @@
 // The real OTLP/HTTP JSON exporter straight against one platform origin: what it sends is what the platform
 // reads (producer and seq attributes), so the end-to-end count works for OTel producers too.
-import { afterEach, beforeEach, expect, test } from "vitest";
-import { createPlatform, type Platform } from "../platform/platform";
-import { LogStore } from "../platform/store";
+import { expect, test } from "vitest";
 import { sleep } from "../support/api";
 import { auditStore } from "../support/audit";
+import { platformPerTest } from "./fixture";
 import { OtelProducer } from "./otel-producer";
 import type { ProducerStats } from "./producer";
 
-let store: LogStore;
-let platform: Platform;
-
-beforeEach(async () => {
-  store = new LogStore(":memory:");
-  platform = await createPlatform({ color: "green", version: "v2", store });
-});
-
-afterEach(async () => {
-  await platform.close();
-  store.close();
-});
+const ctx = platformPerTest();
 
 const expectExactlyOnce = (stats: ProducerStats) => {
   expect(stats.sent).toBeGreaterThan(0);
   expect(stats).toMatchObject({ acked: stats.sent, dropped: 0, errors: {} });
-  expect(auditStore(store, [stats])[0]).toMatchObject({ lost: 0, duplicates: 0, unexpected: 0 });
+  expect(auditStore(ctx.store, [stats])[0]).toMatchObject({ lost: 0, duplicates: 0, unexpected: 0 });
 };
 
 test("every emitted record is stored once with its producer and seq", async () => {
-  const producer = new OtelProducer({ url: platform.url, producer: "otel-direct", recordsPerSecond: 200 });
+  const producer = new OtelProducer({ url: ctx.platform.url, producer: "otel-direct", recordsPerSecond: 200 });
   producer.start();
   await sleep(700);
   expectExactlyOnce(await producer.stop());
 });
 
 test("gzip compression: every body is gzip on the wire, every record stored once", async () => {
-  const producer = new OtelProducer({ url: platform.url, producer: "otel-gzip", recordsPerSecond: 200, gzip: true });
+  const producer = new OtelProducer({
+    url: ctx.platform.url,
+    producer: "otel-gzip",
+    recordsPerSecond: 200,
+    gzip: true,
+  });
   producer.start();
   await producer.emitLarge(4 * 1024 * 1024);
   await sleep(300);
   expectExactlyOnce(await producer.stop());
-  expect(platform.stats.gzipBodies).toBe(platform.stats.ingestRequests);
+  expect(ctx.platform.stats.gzipBodies).toBe(ctx.platform.stats.ingestRequests);
   // The large export's padding compresses to almost nothing.
-  expect(platform.stats.maxBodyBytes).toBeLessThan(1024 * 1024);
+  expect(ctx.platform.stats.maxBodyBytes).toBeLessThan(1024 * 1024);
 });
 
 test("emitLarge: one export request close to the size asked for", async () => {
-  const producer = new OtelProducer({ url: platform.url, producer: "otel-large", recordsPerSecond: 200 });
+  const producer = new OtelProducer({ url: ctx.platform.url, producer: "otel-large", recordsPerSecond: 200 });
   producer.start();
   await sleep(100);
   const target = 4 * 1024 * 1024;
   await producer.emitLarge(target);
   expectExactlyOnce(await producer.stop());
-  expect(platform.stats.maxBodyBytes).toBeGreaterThan(0.97 * target);
-  expect(platform.stats.maxBodyBytes).toBeLessThanOrEqual(target);
+  expect(ctx.platform.stats.maxBodyBytes).toBeGreaterThan(0.97 * target);
+  expect(ctx.platform.stats.maxBodyBytes).toBeLessThanOrEqual(target);
 });

@@ -1,26 +1,14 @@
-// Vector's and Fluent Bit's retry semantics as the fault matrix uses them, checked against the stand-in platform.
+// Vector's and Fluent Bit's retry semantics as the fault matrix uses them, checked against the stand-in ctx.platform.
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, beforeEach, expect, test } from "vitest";
-import { createPlatform, type Platform } from "../platform/platform";
-import { LogStore } from "../platform/store";
+import { expect, test } from "vitest";
 import { sleep } from "../support/api";
 import { auditStore } from "../support/audit";
+import { platformPerTest } from "./fixture";
 import { HttpShipper } from "./http-shipper";
 import { FLUENT_BIT_RETRY, fluentBitShipper, VECTOR_RETRY, vectorShipper } from "./shippers";
 
-let store: LogStore;
-let platform: Platform;
-
-beforeEach(async () => {
-  store = new LogStore(":memory:");
-  platform = await createPlatform({ color: "blue", version: "v1", store });
-});
-
-afterEach(async () => {
-  await platform.close();
-  store.close();
-});
+const ctx = platformPerTest();
 
 const retried = (policy: { retries(s: number): boolean }, statuses: number[]) =>
   statuses.filter((s) => policy.retries(s));
@@ -50,10 +38,10 @@ test("Fluent Bit: a 4xx other than 408/429 is dropped, everything else retried o
 });
 
 test("Fluent Bit's budget: a batch that keeps failing is sent twice, then dropped (and counted lost)", async () => {
-  platform.setFaults({ errorRate: 1 });
+  ctx.platform.setFaults({ errorRate: 1 });
   // The attempt count is the policy's; only the wait between the two attempts is shortened here.
   const shipper = new HttpShipper({
-    url: platform.url,
+    url: ctx.platform.url,
     producer: "fb",
     entriesPerSecond: 100,
     batchSize: 10,
@@ -64,9 +52,9 @@ test("Fluent Bit's budget: a batch that keeps failing is sent twice, then droppe
   await sleep(300);
   const stats = await shipper.stop();
   const batches = stats.sent / 10;
-  expect(platform.stats.ingestRequests).toBe(2 * batches);
+  expect(ctx.platform.stats.ingestRequests).toBe(2 * batches);
   expect(stats).toMatchObject({ acked: 0, dropped: stats.sent, retries: batches });
-  expect(auditStore(store, [stats])[0]?.lost).toBe(stats.sent);
+  expect(auditStore(ctx.store, [stats])[0]?.lost).toBe(stats.sent);
 });
 
 test("neither standard shipper sends an idempotency key; a gzip shipper says content-encoding: gzip", async () => {
@@ -94,9 +82,9 @@ test("neither standard shipper sends an idempotency key; a gzip shipper says con
 });
 
 test("Vector rides out a 503 window by retrying; gzip bodies and a large batch are stored whole", async () => {
-  platform.setFaults({ reject: { status: 503, retryAfterSeconds: 1 }, forMs: 700 });
+  ctx.platform.setFaults({ reject: { status: 503, retryAfterSeconds: 1 }, forMs: 1500 });
   const shipper = vectorShipper({
-    url: platform.url,
+    url: ctx.platform.url,
     producer: "vec",
     entriesPerSecond: 100,
     batchSize: 10,
@@ -106,8 +94,8 @@ test("Vector rides out a 503 window by retrying; gzip bodies and a large batch a
   shipper.sendLarge(4 * 1024 * 1024);
   await sleep(500);
   const stats = await shipper.stop();
-  expect(platform.stats.rejected).toBeGreaterThan(0);
-  expect(platform.stats.gzipBodies).toBeGreaterThan(0);
+  expect(ctx.platform.stats.rejected).toBeGreaterThan(0);
+  expect(ctx.platform.stats.gzipBodies).toBeGreaterThan(0);
   expect(stats.retries).toBeGreaterThan(0);
-  expect(auditStore(store, [stats])[0]).toMatchObject({ lost: 0, duplicates: 0, unexpected: 0 });
+  expect(auditStore(ctx.store, [stats])[0]).toMatchObject({ lost: 0, duplicates: 0, unexpected: 0 });
 });
