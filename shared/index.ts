@@ -1,2 +1,3 @@
+export * from "./audit";
 export * from "./latency";
 export * from "./schemas";

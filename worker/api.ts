@@ -1,17 +1,23 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { z } from "zod";
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
 import { DeploymentRequest, RollbackRequest } from "../shared";
-import { authenticate, type Principal } from "./auth";
+import { type Role, roleAllows } from "../shared/audit";
+import { type ApiEnv, guard } from "./audit/guard";
+import { AUDIT_CAPACITY } from "./audit/store";
+import { actorOf, missingRole, startedBy } from "./auth/roles";
 import type { Result } from "./controller/result";
-import { controller, type Env } from "./env";
+import { controller } from "./env";
 import { errorBody, errorResponse, HttpError } from "./errors";
+import { apiHeaders } from "./security-headers";
 
 const API_BODY_LIMIT = 64 * 1024;
 
-type ApiEnv = { Bindings: Env; Variables: { principal: Principal } };
-
-const actorOf = (p: Principal) => (p.kind === "oidc" ? `${p.repository} (${p.subject})` : "control-token");
+const AuditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(AUDIT_CAPACITY).default(200),
+  before: z.coerce.number().int().positive().optional(),
+});
 
 /** Parses and validates a JSON body; an empty body counts as `{}`. */
 async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
@@ -24,9 +30,13 @@ async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.inf
       throw new HttpError(400, "invalid_json", "request body is not valid JSON");
     }
   }
+  return valid(raw, schema, "body");
+}
+
+function valid<S extends z.ZodType>(raw: unknown, schema: S, what: string): z.infer<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const message = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+    const message = parsed.error.issues.map((i) => `${i.path.join(".") || what}: ${i.message}`).join("; ");
     throw new HttpError(400, "invalid_request", message);
   }
   return parsed.data;
@@ -36,38 +46,72 @@ function reply<T>(c: { json: (v: unknown, s?: number) => Response }, r: Result<T
   return r.ok ? c.json(r.value, okStatus) : c.json(errorBody(r.code, r.message), r.status);
 }
 
-/** The control API: every route needs a bearer token (CONTROL_TOKEN or GitHub OIDC). */
-export const api = new Hono<ApiEnv>()
-  .use(async (c, next) => {
-    const auth = await authenticate(c.req.header("authorization"), c.env);
-    if (!auth.ok) {
-      return c.json(errorBody("unauthorized", auth.message), 401, { "www-authenticate": 'Bearer realm="control"' });
-    }
-    c.set("principal", auth.principal);
+/** 403 unless the caller's role reaches `needs` (README, "Access": the role of each call). */
+const need = (needs: Role, what: string) =>
+  createMiddleware<ApiEnv>(async (c, next) => {
+    const missing = missingRole(c.get("session").role, needs, what);
+    if (missing) throw new HttpError(403, "forbidden", missing);
     await next();
-  })
+  });
+
+/** The audit names the deployment a call is about. */
+const onDeployment = createMiddleware<ApiEnv>(async (c, next) => {
+  c.set("target", c.req.param("id") ?? null);
+  await next();
+});
+
+/**
+ * The control API. Every call needs a bearer token (CONTROL_TOKEN, VIEW_TOKEN or GitHub OIDC), is checked
+ * against the caller's role and is recorded in the audit log.
+ */
+export const api = new Hono<ApiEnv>()
+  .use(apiHeaders)
+  .use(guard)
   .use(
     bodyLimit({
       maxSize: API_BODY_LIMIT,
       onError: (c) => c.json(errorBody("payload_too_large", `body exceeds ${API_BODY_LIMIT} bytes`), 413),
     }),
   )
+  .get("/session", (c) => c.json(c.get("session")))
   .get("/state", async (c) => c.json(await controller(c.env).getState()))
   .get("/events", (c) => controller(c.env).fetch(c.req.raw))
-  .post("/deployments", async (c) => {
+  .post("/deployments", need("deployer", "starting a deployment"), async (c) => {
     const req = await body(c.req.raw, DeploymentRequest);
-    return reply(c, await controller(c.env).startDeployment(req, actorOf(c.get("principal"))), 201);
+    const r = await controller(c.env).startDeployment(req, actorOf(c.get("session").principal));
+    if (r.ok) c.set("target", r.value.id);
+    return reply(c, r, 201);
   })
-  .get("/deployments/:id", async (c) => reply(c, await controller(c.env).getDeployment(c.req.param("id"))))
-  .post("/deployments/:id/promote", async (c) =>
-    reply(c, await controller(c.env).promote(c.req.param("id"), actorOf(c.get("principal")))),
+  .get("/deployments/:id", onDeployment, async (c) =>
+    reply(c, await controller(c.env).getDeployment(c.req.param("id"))),
   )
-  .post("/deployments/:id/abort", async (c) =>
-    reply(c, await controller(c.env).abort(c.req.param("id"), actorOf(c.get("principal")))),
+  .post("/deployments/:id/promote", onDeployment, need("operator", "promote"), async (c) =>
+    reply(c, await controller(c.env).promote(c.req.param("id"), actorOf(c.get("session").principal))),
   )
-  .post("/rollback", async (c) => {
+  .post("/deployments/:id/abort", onDeployment, async (c) => {
+    const id = c.req.param("id");
+    const { principal, role } = c.get("session");
+    const actor = actorOf(principal);
+    if (!roleAllows(role, "operator")) {
+      // A deployer may stop the deployment it started (the action does at its timeout), nothing else.
+      const d = await controller(c.env).getDeployment(id);
+      if (!roleAllows(role, "deployer") || !d.ok || !startedBy(d.value.actor, actor)) {
+        throw new HttpError(
+          403,
+          "forbidden",
+          `abort needs the operator role, or a deployment these credentials started; these credentials have ${role}`,
+        );
+      }
+    }
+    return reply(c, await controller(c.env).abort(id, actor));
+  })
+  .post("/rollback", need("operator", "rollback"), async (c) => {
     const req = await body(c.req.raw, RollbackRequest);
-    return reply(c, await controller(c.env).rollback(req, actorOf(c.get("principal"))));
+    return reply(c, await controller(c.env).rollback(req, actorOf(c.get("session").principal)));
+  })
+  .get("/audit", need("operator", "the audit log"), async (c) => {
+    const q = valid(c.req.query(), AuditQuery, "query");
+    return c.json(await controller(c.env).auditLog(q.limit, q.before ?? null));
   })
   .onError((e, c) => {
     if (e instanceof HttpError) return errorResponse(c, e);

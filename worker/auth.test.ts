@@ -1,84 +1,76 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+// The OIDC claim policy and the two tokens, against the real Worker (workerd) with tokens signed by a local
+// stand-in for GitHub's issuer.
+import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { echoOrigin } from "../test/support/echo-origin";
+import {
+  DEPLOY_WORKFLOW,
+  type LocalIssuer,
+  localIssuer,
+  OWNER_ID,
+  REPO,
+  REPO_ID,
+  ROLLBACK_WORKFLOW,
+} from "../test/support/oidc";
 import { startWorker, type WorkerHandle } from "../test/support/worker";
 
 const TOKEN = "s3cret-control-token-for-auth-test";
-const ISSUER = "https://token.actions.githubusercontent.com";
-const AUDIENCE = "edge-bluegreen";
-const REPO = "acme/log-platform";
-
-type Key = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
-
-/** A GitHub-Actions-shaped OIDC token signed by the local key. */
-function oidc(key: Key, claims: Record<string, unknown> = {}, opts: { audience?: string; exp?: string | number } = {}) {
-  return new SignJWT({ repository: REPO, ref: "refs/heads/main", ...claims })
-    .setProtectedHeader({ alg: "RS256", kid: "test-key" })
-    .setIssuer(ISSUER)
-    .setSubject(`repo:${REPO}:ref:refs/heads/main`)
-    .setAudience(opts.audience ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(opts.exp ?? "5m")
-    .sign(key);
-}
+const VIEW = "s3cret-view-token-for-auth-test";
 
 describe("control API auth", () => {
   let worker: WorkerHandle;
-  let key: Key;
-  let jwksServer: ReturnType<typeof createServer>;
+  let issuer: LocalIssuer;
   let origin: Awaited<ReturnType<typeof echoOrigin>>;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair("RS256");
-    key = pair.privateKey;
-    const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: "test-key", alg: "RS256", use: "sig" };
-    // The JWKS endpoint GitHub would serve, on loopback.
-    jwksServer = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ keys: [jwk] }));
-    });
-    await new Promise<void>((r) => jwksServer.listen(0, "127.0.0.1", r));
-    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks`;
+    issuer = await localIssuer();
     origin = await echoOrigin("blue");
     worker = await startWorker({
       vars: {
         BLUE_ORIGIN: origin.url,
         GREEN_ORIGIN: origin.url,
         CONTROL_TOKEN: TOKEN,
-        OIDC_ISSUER: ISSUER,
-        OIDC_AUDIENCE: AUDIENCE,
-        OIDC_REPOSITORIES: `${REPO}, other/repo`,
-        OIDC_JWKS_URL: jwksUrl,
+        VIEW_TOKEN: VIEW,
+        ...issuer.vars(),
+        // acme/log-platform by id only; other/repo by name. OIDC_REFS and OIDC_EVENTS keep their defaults.
+        OIDC_REPOSITORIES: `${REPO_ID}, other/repo`,
+        OIDC_ENVIRONMENTS: "production",
+        OIDC_WORKFLOWS: `${DEPLOY_WORKFLOW}, ${ROLLBACK_WORKFLOW}, other/repo/.github/workflows/*@refs/heads/main`,
       },
     });
   });
   afterAll(async () => {
     await worker?.stop();
     await origin?.close();
-    jwksServer?.close();
+    await issuer?.close();
   });
 
   const state = (authorization?: string) =>
     fetch(`${worker.url}/api/state`, { headers: authorization ? { authorization } : {} });
 
-  const expect401 = async (res: Response, messagePart: RegExp) => {
-    expect(res.status).toBe(401);
-    const body = (await res.json()) as { error: { code: string; message: string } };
+  /** A 401 whose message matches and which never repeats the credentials it got. */
+  const expect401 = async (credentials: string | undefined, messagePart: RegExp) => {
+    const res = await state(credentials);
+    const text = await res.text();
+    expect(res.status, text).toBe(401);
+    const body = JSON.parse(text) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("unauthorized");
     expect(body.error.message).toMatch(messagePart);
+    if (credentials) expect(text).not.toContain(credentials.replace(/^\S+\s+/, ""));
+    return body.error.message;
   };
+  const jwt = async (claims: Record<string, unknown> = {}, opts = {}) => `Bearer ${await issuer.sign(claims, opts)}`;
 
-  test("the control token is accepted", async () => {
+  test("the control token and the view token are accepted", async () => {
     expect((await state(`Bearer ${TOKEN}`)).status).toBe(200);
+    expect((await state(`Bearer ${VIEW}`)).status).toBe(200);
   });
 
   test("no header, another scheme, or a wrong token is 401", async () => {
-    await expect401(await state(), /missing bearer token/);
-    await expect401(await state(`Basic ${btoa(`x:${TOKEN}`)}`), /missing bearer token/);
-    await expect401(await state(`Bearer ${TOKEN}x`), /invalid token/);
-    await expect401(await state(`Bearer ${TOKEN.slice(0, -1)}`), /invalid token/);
+    await expect401(undefined, /missing bearer token/);
+    await expect401(`Basic ${btoa(`x:${TOKEN}`)}`, /missing bearer token/);
+    await expect401(`Bearer ${TOKEN}x`, /invalid token/);
+    await expect401(`Bearer ${VIEW.slice(0, -1)}`, /invalid token/);
   });
 
   test("every /api route is guarded, including writes", async () => {
@@ -86,8 +78,11 @@ describe("control API auth", () => {
       ["POST", "/api/deployments"],
       ["POST", "/api/rollback"],
       ["GET", "/api/events"],
+      ["GET", "/api/audit"],
+      ["GET", "/api/session"],
       ["GET", "/api/deployments/x"],
       ["POST", "/api/deployments/x/abort"],
+      ["POST", "/api/deployments/x/promote"],
     ] as const) {
       const res = await fetch(`${worker.url}${path}`, {
         method,
@@ -97,36 +92,93 @@ describe("control API auth", () => {
     }
   });
 
-  test("a GitHub OIDC token from an allowed repository is accepted", async () => {
-    expect((await state(`Bearer ${await oidc(key)}`)).status).toBe(200);
-    expect((await state(`Bearer ${await oidc(key, { repository: "Other/Repo" })}`)).status).toBe(200);
+  test("a push to main from the allowed repository id is accepted, in both sub forms", async () => {
+    expect((await state(await jwt())).status).toBe(200);
+    // Repositories created since July 2026: repo:OWNER@OWNER_ID/REPO@REPO_ID:…
+    const newSub = `repo:acme@${OWNER_ID}/log-platform@${REPO_ID}:ref:refs/heads/main`;
+    expect((await state(await jwt({ sub: newSub }))).status).toBe(200);
+    // A job with an environment gets repo:…:environment:NAME.
+    expect((await state(await jwt({ sub: `repo:${REPO}:environment:production` }))).status).toBe(200);
+    // OIDC_EVENTS defaults to push and workflow_dispatch.
+    const dispatch = await jwt({ event_name: "workflow_dispatch", job_workflow_ref: ROLLBACK_WORKFLOW });
+    expect((await state(dispatch)).status).toBe(200);
   });
 
-  test("OIDC tokens from the wrong repository, audience, issuer, key or time are 401", async () => {
-    await expect401(await state(`Bearer ${await oidc(key, { repository: "evil/fork" })}`), /repository/);
-    await expect401(await state(`Bearer ${await oidc(key, {}, { audience: "someone-else" })}`), /aud/);
-    const expired = await oidc(key, {}, { exp: Math.floor(Date.now() / 1000) - 600 });
-    await expect401(await state(`Bearer ${expired}`), /exp/);
+  test("a repository named in OIDC_REPOSITORIES matches by name, case-insensitively", async () => {
+    const other = {
+      repository: "Other/Repo",
+      repository_id: "555",
+      sub: "repo:Other/Repo:ref:refs/heads/main",
+      job_workflow_ref: "other/repo/.github/workflows/ship.yml@refs/heads/main",
+    };
+    expect((await state(await jwt(other))).status).toBe(200);
+  });
+
+  test("the right repository name with another id is refused (a deleted repository's name registered again)", async () => {
+    await expect401(await jwt({ repository_id: "999" }), /"repository".*"repository_id" \("999"\).*OIDC_REPOSITORIES/);
+    // …and the list of allowed repositories is not disclosed: anyone on GitHub can mint a token for the audience.
+    const message = await expect401(await jwt({ repository: "evil/fork", repository_id: "1" }), /evil\/fork/);
+    expect(message).not.toContain(REPO_ID);
+    expect(message).not.toContain("other/repo");
+  });
+
+  test("a sub that disagrees with the repository claims is refused, in both forms", async () => {
+    await expect401(await jwt({ sub: "repo:evil/fork:ref:refs/heads/main" }), /claim "sub" names evil\/fork/);
+    const wrongId = `repo:acme@${OWNER_ID}/log-platform@1:ref:refs/heads/main`;
+    await expect401(await jwt({ sub: wrongId }), /claim "sub" has repository id 1/);
+    const wrongOwner = `repo:acme@1/log-platform@${REPO_ID}:ref:refs/heads/main`;
+    await expect401(await jwt({ sub: wrongOwner }), /claim "sub" has owner id 1/);
+    await expect401(await jwt({ sub: "repo:garbage" }), /claim "sub" is not of the form/);
+  });
+
+  test("each claim of the policy is checked and named when it fails", async () => {
+    await expect401(
+      await jwt({ ref: "refs/heads/feature" }),
+      /claim "ref" is "refs\/heads\/feature", not in OIDC_REFS/,
+    );
+    await expect401(await jwt({ ref: undefined }), /claim "ref" is missing/);
+    await expect401(
+      await jwt({ event_name: "pull_request" }),
+      /claim "event_name" is "pull_request", not in OIDC_EVENTS/,
+    );
+    await expect401(await jwt({ event_name: "schedule" }), /"event_name"/);
+    await expect401(
+      await jwt({ environment: "staging" }),
+      /claim "environment" is "staging", not in OIDC_ENVIRONMENTS/,
+    );
+    await expect401(await jwt({ environment: undefined }), /claim "environment" is missing/);
+    const other = `${REPO}/.github/workflows/anything.yml@refs/heads/main`;
+    await expect401(await jwt({ job_workflow_ref: other }), /claim "job_workflow_ref" is ".*anything.yml.*", not in/);
+    // The workflow file of a feature branch is another job_workflow_ref, even when ref says main.
+    const branchFile = `${REPO}/.github/workflows/deploy.yml@refs/heads/feature`;
+    await expect401(await jwt({ job_workflow_ref: branchFile }), /"job_workflow_ref"/);
+  });
+
+  test("tokens with the wrong audience, issuer, key, time or algorithm are 401", async () => {
+    await expect401(await jwt({}, { audience: "someone-else" }), /aud/);
+    await expect401(await jwt({}, { exp: Math.floor(Date.now() / 1000) - 600 }), /exp/);
+    await expect401(await jwt({}, { issuer: "https://evil.example" }), /iss/);
     const foreign = (await generateKeyPair("RS256")).privateKey;
-    await expect401(await state(`Bearer ${await oidc(foreign)}`), /signature/);
-    const otherIssuer = await new SignJWT({ repository: REPO })
-      .setProtectedHeader({ alg: "RS256", kid: "test-key" })
-      .setIssuer("https://evil.example")
-      .setAudience(AUDIENCE)
-      .setExpirationTime("5m")
-      .sign(key);
-    await expect401(await state(`Bearer ${otherIssuer}`), /iss/);
+    await expect401(await jwt({}, { key: foreign }), /signature/);
+    await expect401(await jwt({}, { kid: "not-a-key" }), /no applicable key/);
+    // alg none: header {"alg":"none"}, the payload of a real token, no signature.
+    const [, payload] = (await issuer.sign()).split(".");
+    await expect401(`Bearer eyJhbGciOiJub25lIn0.${payload}.`, /invalid OIDC token/);
   });
 
   test("tokens never appear in the Worker's logs", async () => {
-    const jwt = await oidc(key, { repository: "evil/fork" });
-    await state(`Bearer ${jwt}`);
+    const refused = await issuer.sign({ repository: "evil/fork" });
+    const accepted = await issuer.sign();
+    await state(`Bearer ${refused}`);
+    await state(`Bearer ${accepted}`);
     await state(`Bearer ${TOKEN}`);
+    await state(`Bearer ${VIEW}`);
     await fetch(`${worker.url}/ingest`, {
       method: "POST",
       headers: { "x-deploy-color": "green", authorization: `Bearer ${TOKEN}` },
     });
-    expect(worker.output()).not.toContain(TOKEN);
-    expect(worker.output()).not.toContain(jwt.split(".")[2]);
+    for (const secret of [TOKEN, VIEW, refused.split(".")[2], accepted.split(".")[2]]) {
+      expect(worker.output()).not.toContain(secret);
+    }
   });
 });

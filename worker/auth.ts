@@ -1,11 +1,20 @@
-import { createRemoteJWKSet, jwtVerify } from "jose";
+import type { AuditPrincipal, RefusalReason, Role, Session } from "../shared/audit";
+import { verifyOidc } from "./auth/oidc";
+import { oidcPolicy } from "./auth/policy";
+import { missingRole, oidcRole } from "./auth/roles";
 import type { Env } from "./env";
 
-export type Principal =
-  | { kind: "token"; subject: "control-token" }
-  | { kind: "oidc"; subject: string; repository: string };
-
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; message: string };
+export type AuthResult =
+  | ({ ok: true } & Session)
+  | {
+      ok: false;
+      status: 401 | 503;
+      reason: RefusalReason;
+      message: string;
+      /** a genuine OIDC principal from an allowed repository that the claim policy refused. */
+      principal: AuditPrincipal | null;
+      retryAfter?: number;
+    };
 
 const encoder = new TextEncoder();
 
@@ -18,54 +27,60 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(ha, hb);
 }
 
-// One JWKS cache per URL per isolate (jose refreshes on unknown `kid`, with cooldown).
-const jwksByUrl = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-function jwks(url: string) {
-  let set = jwksByUrl.get(url);
-  if (!set) {
-    set = createRemoteJWKSet(new URL(url));
-    jwksByUrl.set(url, set);
-  }
-  return set;
-}
+const tokenPrincipal = (kind: "control-token" | "view-token"): AuditPrincipal => ({
+  kind,
+  subject: kind,
+  repository: null,
+  repositoryId: null,
+  ref: null,
+  event: null,
+  environment: null,
+  workflow: null,
+  actor: null,
+  runId: null,
+  runAttempt: null,
+});
 
-const list = (v: string | undefined) =>
-  (v ?? "")
-    .split(",")
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
+const refused = (reason: RefusalReason, message: string): AuthResult => ({
+  ok: false,
+  status: 401,
+  reason,
+  message,
+  principal: null,
+});
 
-async function verifyOidc(token: string, env: Env): Promise<AuthResult> {
-  const audience = env.OIDC_AUDIENCE?.trim();
-  const repositories = list(env.OIDC_REPOSITORIES);
-  if (!audience || repositories.length === 0 || !env.OIDC_JWKS_URL) {
-    return { ok: false, message: "invalid token" };
-  }
-  try {
-    const { payload } = await jwtVerify(token, jwks(env.OIDC_JWKS_URL), {
-      issuer: env.OIDC_ISSUER || "https://token.actions.githubusercontent.com",
-      audience,
-      algorithms: ["RS256"],
-    });
-    const repository = typeof payload.repository === "string" ? payload.repository : "";
-    if (!repositories.includes(repository.toLowerCase())) {
-      return { ok: false, message: "OIDC token is from a repository that is not allowed" };
-    }
-    return { ok: true, principal: { kind: "oidc", subject: String(payload.sub ?? ""), repository } };
-  } catch (e) {
-    // jose's messages name the failed claim (exp, aud, iss, signature) and never contain the token.
-    return { ok: false, message: `invalid OIDC token: ${(e as Error).message}` };
-  }
-}
-
-/** Checks `Authorization: Bearer …` against CONTROL_TOKEN or, for a JWT, GitHub Actions OIDC. */
+/**
+ * Checks `Authorization: Bearer …`: CONTROL_TOKEN (operator), VIEW_TOKEN (viewer), or a GitHub Actions
+ * OIDC token that passes the claim policy (deployer or operator, README "Access").
+ */
 export async function authenticate(header: string | null | undefined, env: Env): Promise<AuthResult> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  if (!match?.[1]) return { ok: false, message: "missing bearer token (Authorization: Bearer <token>)" };
+  if (!match?.[1]) return refused("missing", "missing bearer token (Authorization: Bearer <token>)");
   const token = match[1];
-  if (env.CONTROL_TOKEN && (await safeEqual(token, env.CONTROL_TOKEN))) {
-    return { ok: true, principal: { kind: "token", subject: "control-token" } };
+  // Both secrets are always compared, so the time taken tells nothing about which one matched.
+  const [control, view] = await Promise.all([
+    env.CONTROL_TOKEN ? safeEqual(token, env.CONTROL_TOKEN) : false,
+    env.VIEW_TOKEN ? safeEqual(token, env.VIEW_TOKEN) : false,
+  ]);
+  if (control) return { ok: true, principal: tokenPrincipal("control-token"), role: "operator" };
+  if (view) return { ok: true, principal: tokenPrincipal("view-token"), role: "viewer" };
+  if (token.split(".").length !== 3) return refused("invalid_token", "invalid token");
+  const policy = oidcPolicy(env);
+  const oidc = await verifyOidc(token, policy);
+  return oidc.ok ? { ok: true, principal: oidc.principal, role: oidcRole(oidc.principal, policy) } : oidc;
+}
+
+/** For callers outside the control API (the router's preview header): null when allowed, else the refusal. */
+export async function authorize(
+  header: string | null | undefined,
+  env: Env,
+  needs: Role,
+  what: string,
+): Promise<{ status: 401 | 403 | 503; code: string; message: string } | null> {
+  const auth = await authenticate(header, env);
+  if (!auth.ok) {
+    return { status: auth.status, code: auth.status === 503 ? "unavailable" : "unauthorized", message: auth.message };
   }
-  if (token.split(".").length === 3) return verifyOidc(token, env);
-  return { ok: false, message: "invalid token" };
+  const missing = missingRole(auth.role, needs, what);
+  return missing ? { status: 403, code: "forbidden", message: missing } : null;
 }

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CounterFlush, Deployment, DeploymentRequest, RollbackRequest, RollbackResult, State } from "../shared";
+import type { AuditLog, RefusalReason } from "../shared/audit";
+import { AuditStore, type NewAuditEntry } from "./audit/store";
 import { runAlarm, schedule } from "./controller/alarms";
 import { Core, recordKey } from "./controller/core";
 import { abort, promote, startDeployment } from "./controller/deployments";
@@ -19,10 +21,12 @@ export type { Result } from "./controller/result";
  */
 export class DeploymentController extends DurableObject<Env> {
   private readonly core: Core;
+  private readonly auditStore: AuditStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.core = new Core(ctx, env);
+    this.auditStore = new AuditStore(ctx.storage.sql);
     ctx.blockConcurrencyWhile(() => this.core.load());
   }
 
@@ -69,6 +73,20 @@ export class DeploymentController extends DurableObject<Env> {
   /** Router counters, at most once a second per isolate. */
   async report(batches: CounterFlush[]): Promise<void> {
     takeReport(this.core, batches);
+  }
+
+  // ---------- audit log (worker/audit) ----------
+
+  audit(entry: NewAuditEntry): void {
+    this.auditStore.append(entry);
+  }
+
+  auditRefusals(counts: Partial<Record<RefusalReason, number>>, at: string): void {
+    this.auditStore.countRefusals(counts, at);
+  }
+
+  auditLog(limit: number, before: number | null): AuditLog {
+    return this.auditStore.read(limit, before);
   }
 
   // ---------- alarms ----------

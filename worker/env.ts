@@ -1,6 +1,6 @@
 import type { DeploymentController } from "./controller";
 
-/** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN secret). */
+/** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN and VIEW_TOKEN secrets). */
 export interface Env {
   ROUTING: KVNamespace;
   CONTROLLER: DurableObjectNamespace<DeploymentController>;
@@ -19,9 +19,16 @@ export interface Env {
   OIDC_ISSUER?: string;
   NOTIFY_URLS?: string;
   NOTIFY_SECRET?: string;
+  VIEW_TOKEN?: string;
+  OIDC_REFS?: string;
+  OIDC_ENVIRONMENTS?: string;
+  OIDC_EVENTS?: string;
+  OIDC_WORKFLOWS?: string;
+  OIDC_OPERATOR_WORKFLOWS?: string;
+  OIDC_JWKS_COOLDOWN_SECONDS?: string;
 }
 
-function num(value: string | undefined, fallback: number): number {
+export function num(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return value !== undefined && value !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
 }
