@@ -1,5 +1,5 @@
 import { Color, type Flag, otherColor } from "../shared/schemas";
-import { authenticate } from "./auth";
+import { authorize } from "./auth";
 import { counters } from "./counters";
 import { config, controller, type Env } from "./env";
 import { errorBody } from "./errors";
@@ -68,8 +68,9 @@ const retryable = (a: Attempt) => a.response === null || FAILOVER_STATUSES.has(a
 async function chooseColor(request: Request, env: Env, flag: Flag): Promise<Color | Response> {
   const preview = request.headers.get("x-deploy-color");
   if (preview === null) return flag.color;
-  const auth = await authenticate(request.headers.get("authorization"), env);
-  if (!auth.ok) return json(401, "unauthorized", `x-deploy-color needs control API credentials: ${auth.message}`);
+  const refused = await authorize(request.headers.get("authorization"), env, "deployer", "x-deploy-color");
+  if (refused)
+    return json(refused.status, refused.code, `x-deploy-color needs deployer credentials: ${refused.message}`);
   const parsed = Color.safeParse(preview.trim().toLowerCase());
   if (!parsed.success) return json(400, "invalid_color", `x-deploy-color must be blue or green, got "${preview}"`);
   return parsed.data;
