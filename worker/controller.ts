@@ -10,7 +10,7 @@ import { takeReport } from "./controller/report";
 import { fail, ok, type Result } from "./controller/result";
 import { rollback } from "./controller/rollback";
 import { TASKS } from "./controller/tasks";
-import type { Env } from "./env";
+import { config, type Env } from "./env";
 
 export type { Result } from "./controller/result";
 
@@ -26,7 +26,7 @@ export class DeploymentController extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.core = new Core(ctx, env);
-    this.auditStore = new AuditStore(ctx.storage.sql);
+    this.auditStore = new AuditStore(ctx.storage.sql, config(env).auditEntries);
     ctx.blockConcurrencyWhile(() => this.core.load());
   }
 

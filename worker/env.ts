@@ -26,6 +26,7 @@ export interface Env {
   OIDC_WORKFLOWS?: string;
   OIDC_OPERATOR_WORKFLOWS?: string;
   OIDC_JWKS_COOLDOWN_SECONDS?: string;
+  AUDIT_ENTRIES?: string;
 }
 
 export function num(value: string | undefined, fallback: number): number {
@@ -47,6 +48,8 @@ export function config(env: Env) {
       .split(",")
       .map((u) => u.trim())
       .filter(Boolean),
+    /** audit entries kept (the newest); never fewer than 1,000. */
+    auditEntries: Math.max(1000, Math.floor(num(env.AUDIT_ENTRIES, 2000))),
   };
 }
 

@@ -1,17 +1,17 @@
 import type { AuditEntry, AuditLog, RefusalReason } from "../../shared/audit";
 
-/** Entries kept (the newest); the issue asks for at least 1,000. A row is a few hundred bytes. */
-export const AUDIT_CAPACITY = 5000;
-
 export type NewAuditEntry = Omit<AuditEntry, "id">;
 
 /**
  * The audit log in the controller's SQLite storage: one row per control call, trimmed to the newest
- * AUDIT_CAPACITY on every append, and a count per refusal reason. Never holds a token: entries are built
+ * `capacity` (AUDIT_ENTRIES; a row is a few hundred bytes) on every append, and a count per refusal reason. Never holds a token: entries are built
  * from verified claims, and refusals only from their reason.
  */
 export class AuditStore {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly capacity: number,
+  ) {
     sql.exec("CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL)");
     sql.exec(
       "CREATE TABLE IF NOT EXISTS audit_refusals (reason TEXT PRIMARY KEY, count INTEGER NOT NULL, last_at TEXT NOT NULL)",
@@ -22,7 +22,7 @@ export class AuditStore {
     const { id } = this.sql
       .exec<{ id: number }>("INSERT INTO audit (entry) VALUES (?) RETURNING id", JSON.stringify(entry))
       .one();
-    this.sql.exec("DELETE FROM audit WHERE id <= ?", id - AUDIT_CAPACITY);
+    this.sql.exec("DELETE FROM audit WHERE id <= ?", id - this.capacity);
     return id;
   }
 
@@ -56,7 +56,7 @@ export class AuditStore {
     return {
       entries: rows.map((r) => ({ id: r.id, ...(JSON.parse(r.entry) as NewAuditEntry) })),
       refusals,
-      capacity: AUDIT_CAPACITY,
+      capacity: this.capacity,
     };
   }
 }
