@@ -7,10 +7,9 @@ import { createMiddleware } from "hono/factory";
 export const apiHeaders = createMiddleware(async (c, next) => {
   await next();
   // A copy: a response passed through from the Durable Object has immutable headers.
-  const res = new Response(c.res.body, c.res);
-  res.headers.set("cache-control", "no-store, no-transform");
-  res.headers.set("x-content-type-options", "nosniff");
-  res.headers.set("referrer-policy", "no-referrer");
-  res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-  c.res = res;
+  c.res = new Response(c.res.body, c.res);
+  c.res.headers.set("cache-control", "no-store, no-transform");
+  c.res.headers.set("x-content-type-options", "nosniff");
+  c.res.headers.set("referrer-policy", "no-referrer");
+  c.res.headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
 });

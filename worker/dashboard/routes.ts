@@ -11,6 +11,12 @@ import { BASE, page } from "./page";
  * so versions, origins, health and history are never readable without it.
  */
 export const dashboard = new Hono<{ Bindings: Env }>()
+  // On everything under /dashboard, 404s included (the page itself also gets its CSP below).
+  .use(async (c, next) => {
+    await next();
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "no-referrer");
+  })
   .get(
     "/",
     secureHeaders({
