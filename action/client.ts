@@ -24,6 +24,8 @@ export class ControlClient {
   constructor(
     readonly baseUrl: string,
     private readonly token: TokenSource,
+    /** sent with every call (the run the calls come from, for the Worker's audit log). */
+    private readonly extraHeaders: Record<string, string> = {},
   ) {}
 
   state(): Promise<State> {
@@ -103,6 +105,7 @@ export class ControlClient {
       method,
       signal,
       headers: {
+        ...this.extraHeaders,
         authorization: `Bearer ${await this.token()}`,
         ...(body === undefined ? {} : { "content-type": "application/json" }),
         ...headers,

@@ -27,6 +27,19 @@ function runUrl(): string | undefined {
 }
 
 /**
+ * The run the action is part of, for the Worker's audit log (x-github-run-id, x-github-run-attempt,
+ * x-github-repository). With OIDC the Worker takes these from the token's claims instead.
+ */
+export function runHeaders(): Record<string, string> {
+  const { GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_REPOSITORY } = process.env;
+  const headers: Record<string, string> = {};
+  if (GITHUB_RUN_ID) headers["x-github-run-id"] = GITHUB_RUN_ID;
+  if (GITHUB_RUN_ATTEMPT) headers["x-github-run-attempt"] = GITHUB_RUN_ATTEMPT;
+  if (GITHUB_REPOSITORY) headers["x-github-repository"] = GITHUB_REPOSITORY;
+  return headers;
+}
+
+/**
  * A GitHub deployment for the environment, with its statuses. Recording it is a courtesy: a GitHub
  * API failure is a warning and never fails the blue/green deployment itself.
  */

@@ -2,6 +2,7 @@ import * as core from "@actions/core";
 import { defaultAudience, tokenSource } from "./auth";
 import { ControlClient } from "./client";
 import { commands } from "./commands";
+import { runHeaders } from "./github";
 import { type Command, readInputs } from "./inputs";
 import { errorText, type Outcome, Timeline } from "./outcome";
 import { writeReport } from "./report";
@@ -28,7 +29,7 @@ export async function run(): Promise<void> {
     ({ command, workerUrl } = inputs);
     if (inputs.githubToken) core.setSecret(inputs.githubToken);
     const token = tokenSource(inputs.token, inputs.oidcAudience || defaultAudience(inputs.workerUrl));
-    outcome = await commands[command]({ inputs, client: new ControlClient(workerUrl, token), timeline });
+    outcome = await commands[command]({ inputs, client: new ControlClient(workerUrl, token, runHeaders()), timeline });
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

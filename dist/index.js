@@ -59890,6 +59890,68 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// shared/audit.ts
+var ROLES = ["viewer", "deployer", "operator"];
+var Role = external_exports.enum(ROLES);
+var AuditPrincipal = external_exports.object({
+  kind: external_exports.enum(["control-token", "view-token", "oidc"]),
+  /** the OIDC `sub`, or the token's name. */
+  subject: external_exports.string(),
+  repository: external_exports.string().nullable(),
+  repositoryId: external_exports.string().nullable(),
+  ref: external_exports.string().nullable(),
+  event: external_exports.string().nullable(),
+  environment: external_exports.string().nullable(),
+  /** `job_workflow_ref`: the workflow file and the ref it ran from. */
+  workflow: external_exports.string().nullable(),
+  /** GitHub user who started the run (`actor` claim). */
+  actor: external_exports.string().nullable(),
+  runId: external_exports.string().nullable(),
+  runAttempt: external_exports.string().nullable()
+});
+var Session = external_exports.object({ principal: AuditPrincipal, role: Role });
+var AuditEntry = external_exports.object({
+  id: external_exports.number().int(),
+  at: external_exports.string(),
+  principal: AuditPrincipal,
+  /** null when the principal was refused before it got a role (an OIDC token outside the claim policy). */
+  role: Role.nullable(),
+  /** method and path, e.g. `POST /api/rollback`. */
+  call: external_exports.string(),
+  /** the deployment the call was about, when there is one. */
+  target: external_exports.string().nullable(),
+  status: external_exports.number().int(),
+  /** why the call was refused or failed (the error message it got); null on success. */
+  reason: external_exports.string().nullable()
+});
+var REFUSAL_REASONS = [
+  "missing",
+  "invalid_token",
+  "oidc_disabled",
+  "oidc_malformed",
+  "oidc_signature",
+  "oidc_unknown_key",
+  "oidc_expired",
+  "oidc_issuer",
+  "oidc_audience",
+  "oidc_sub",
+  "oidc_repository",
+  "oidc_ref",
+  "oidc_event_name",
+  "oidc_environment",
+  "oidc_job_workflow_ref",
+  "jwks_unavailable"
+];
+var RefusalReason = external_exports.enum(REFUSAL_REASONS);
+var AuditLog = external_exports.object({
+  /** newest first. */
+  entries: external_exports.array(AuditEntry),
+  /** refused credentials (401) since the log began, by reason. */
+  refusals: external_exports.record(external_exports.string(), external_exports.object({ count: external_exports.number().int(), lastAt: external_exports.string() })),
+  /** how many entries the log keeps at most. */
+  capacity: external_exports.number().int()
+});
+
 // shared/schemas.ts
 var COLORS = ["blue", "green"];
 var Color = external_exports.enum(COLORS);
@@ -60130,12 +60192,14 @@ var ControlApiError = class extends Error {
   code;
 };
 var ControlClient = class {
-  constructor(baseUrl2, token) {
+  constructor(baseUrl2, token, extraHeaders = {}) {
     this.baseUrl = baseUrl2;
     this.token = token;
+    this.extraHeaders = extraHeaders;
   }
   baseUrl;
   token;
+  extraHeaders;
   state() {
     return this.get("/api/state", State);
   }
@@ -60193,6 +60257,7 @@ var ControlClient = class {
       method,
       signal,
       headers: {
+        ...this.extraHeaders,
         authorization: `Bearer ${await this.token()}`,
         ...body === void 0 ? {} : { "content-type": "application/json" },
         ...headers
@@ -64473,6 +64538,14 @@ function runUrl() {
   const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
   return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}` : void 0;
 }
+function runHeaders() {
+  const { GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_REPOSITORY } = process.env;
+  const headers = {};
+  if (GITHUB_RUN_ID) headers["x-github-run-id"] = GITHUB_RUN_ID;
+  if (GITHUB_RUN_ATTEMPT) headers["x-github-run-attempt"] = GITHUB_RUN_ATTEMPT;
+  if (GITHUB_REPOSITORY) headers["x-github-repository"] = GITHUB_REPOSITORY;
+  return headers;
+}
 var GithubDeployment = class _GithubDeployment {
   constructor(octokit, id, opts) {
     this.octokit = octokit;
@@ -65077,7 +65150,7 @@ async function run() {
     ({ command, workerUrl } = inputs);
     if (inputs.githubToken) setSecret(inputs.githubToken);
     const token = tokenSource(inputs.token, inputs.oidcAudience || defaultAudience(inputs.workerUrl));
-    outcome = await commands[command]({ inputs, client: new ControlClient(workerUrl, token), timeline });
+    outcome = await commands[command]({ inputs, client: new ControlClient(workerUrl, token, runHeaders()), timeline });
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

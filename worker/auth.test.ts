@@ -2,17 +2,16 @@
 // stand-in for GitHub's issuer.
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { echoOrigin } from "../test/support/echo-origin";
 import {
   DEPLOY_WORKFLOW,
   type LocalIssuer,
-  localIssuer,
   OWNER_ID,
+  oidcWorker,
   REPO,
   REPO_ID,
   ROLLBACK_WORKFLOW,
 } from "../test/support/oidc";
-import { startWorker, type WorkerHandle } from "../test/support/worker";
+import type { WorkerHandle } from "../test/support/worker";
 
 const TOKEN = "s3cret-control-token-for-auth-test";
 const VIEW = "s3cret-view-token-for-auth-test";
@@ -20,30 +19,19 @@ const VIEW = "s3cret-view-token-for-auth-test";
 describe("control API auth", () => {
   let worker: WorkerHandle;
   let issuer: LocalIssuer;
-  let origin: Awaited<ReturnType<typeof echoOrigin>>;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    issuer = await localIssuer();
-    origin = await echoOrigin("blue");
-    worker = await startWorker({
-      vars: {
-        BLUE_ORIGIN: origin.url,
-        GREEN_ORIGIN: origin.url,
-        CONTROL_TOKEN: TOKEN,
-        VIEW_TOKEN: VIEW,
-        ...issuer.vars(),
-        // acme/log-platform by id only; other/repo by name. OIDC_REFS and OIDC_EVENTS keep their defaults.
-        OIDC_REPOSITORIES: `${REPO_ID}, other/repo`,
-        OIDC_ENVIRONMENTS: "production",
-        OIDC_WORKFLOWS: `${DEPLOY_WORKFLOW}, ${ROLLBACK_WORKFLOW}, other/repo/.github/workflows/*@refs/heads/main`,
-      },
-    });
+    ({ worker, issuer, stop } = await oidcWorker({
+      CONTROL_TOKEN: TOKEN,
+      VIEW_TOKEN: VIEW,
+      // acme/log-platform by id only; other/repo by name. OIDC_REFS and OIDC_EVENTS keep their defaults.
+      OIDC_REPOSITORIES: `${REPO_ID}, other/repo`,
+      OIDC_ENVIRONMENTS: "production",
+      OIDC_WORKFLOWS: `${DEPLOY_WORKFLOW}, ${ROLLBACK_WORKFLOW}, other/repo/.github/workflows/*@refs/heads/main`,
+    }));
   });
-  afterAll(async () => {
-    await worker?.stop();
-    await origin?.close();
-    await issuer?.close();
-  });
+  afterAll(() => stop?.());
 
   const state = (authorization?: string) =>
     fetch(`${worker.url}/api/state`, { headers: authorization ? { authorization } : {} });

@@ -1,20 +1,10 @@
 import type { AuditPrincipal, RefusalReason, Role, Session } from "../shared/audit";
-import { verifyOidc } from "./auth/oidc";
+import { type Refusal, verifyOidc } from "./auth/oidc";
 import { oidcPolicy } from "./auth/policy";
 import { missingRole, oidcRole } from "./auth/roles";
 import type { Env } from "./env";
 
-export type AuthResult =
-  | ({ ok: true } & Session)
-  | {
-      ok: false;
-      status: 401 | 503;
-      reason: RefusalReason;
-      message: string;
-      /** a genuine OIDC principal from an allowed repository that the claim policy refused. */
-      principal: AuditPrincipal | null;
-      retryAfter?: number;
-    };
+export type AuthResult = ({ ok: true } & Session) | Refusal;
 
 const encoder = new TextEncoder();
 

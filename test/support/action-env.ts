@@ -60,6 +60,7 @@ export async function actionFiles() {
       GITHUB_REF: "refs/heads/main",
       GITHUB_ACTOR: "octocat",
       GITHUB_RUN_ID: "4242",
+      GITHUB_RUN_ATTEMPT: "1",
       GITHUB_SERVER_URL: "https://github.com",
       GITHUB_API_URL: "https://api.github.com",
     },

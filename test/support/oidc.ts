@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { echoOrigin } from "./echo-origin";
+import { startWorker } from "./worker";
 
 export const ISSUER = "https://token.actions.githubusercontent.com";
 export const AUDIENCE = "edge-bluegreen";
@@ -93,3 +95,65 @@ export async function localIssuer() {
   };
 }
 export type LocalIssuer = Awaited<ReturnType<typeof localIssuer>>;
+
+/** The real Worker in front of an echo origin, trusting a local issuer; `vars` add to or override its config. */
+export async function oidcWorker(vars: Record<string, string>) {
+  const issuer = await localIssuer();
+  const origin = await echoOrigin("blue");
+  const closeAll = async () => {
+    await origin.close();
+    await issuer.close();
+  };
+  const worker = await startWorker({
+    vars: { BLUE_ORIGIN: origin.url, GREEN_ORIGIN: origin.url, ...issuer.vars(), ...vars },
+  }).catch(async (e) => {
+    await closeAll();
+    throw e;
+  });
+  return {
+    issuer,
+    worker,
+    stop: async () => {
+      await worker.stop();
+      await closeAll();
+    },
+  };
+}
+
+/**
+ * GitHub's ID-token endpoint for a runner (ACTIONS_ID_TOKEN_REQUEST_URL): answers `{value: jwt}` for the
+ * requested audience, with the claims of the run set in `claims`. Counts the tokens it issued.
+ */
+export async function idTokenEndpoint(issuer: LocalIssuer) {
+  const REQUEST_TOKEN = "runner-request-token";
+  let issued = 0;
+  const state = { claims: {} as Record<string, unknown> };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.headers.authorization !== `Bearer ${REQUEST_TOKEN}`) {
+      res.writeHead(401).end();
+      return;
+    }
+    issuer.sign(state.claims, { audience: url.searchParams.get("audience") ?? AUDIENCE }).then((value) => {
+      issued++;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ value }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    state,
+    issued: () => issued,
+    /** the runner's variables that point @actions/core's getIDToken here. */
+    env: {
+      ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN,
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

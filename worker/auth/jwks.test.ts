@@ -3,35 +3,23 @@
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { sleep } from "../../test/support/api";
-import { echoOrigin } from "../../test/support/echo-origin";
-import { type LocalIssuer, localIssuer, REPO } from "../../test/support/oidc";
-import { startWorker, type WorkerHandle } from "../../test/support/worker";
+import { type LocalIssuer, oidcWorker, REPO } from "../../test/support/oidc";
+import type { WorkerHandle } from "../../test/support/worker";
 
 const COOLDOWN_S = 3;
 
 let worker: WorkerHandle;
 let issuer: LocalIssuer;
-let origin: Awaited<ReturnType<typeof echoOrigin>>;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  issuer = await localIssuer();
-  origin = await echoOrigin("blue");
-  worker = await startWorker({
-    vars: {
-      BLUE_ORIGIN: origin.url,
-      GREEN_ORIGIN: origin.url,
-      CONTROL_TOKEN: "jwks-test-control-token",
-      ...issuer.vars(),
-      OIDC_REPOSITORIES: REPO,
-      OIDC_JWKS_COOLDOWN_SECONDS: String(COOLDOWN_S),
-    },
-  });
+  ({ worker, issuer, stop } = await oidcWorker({
+    CONTROL_TOKEN: "jwks-test-control-token",
+    OIDC_REPOSITORIES: REPO,
+    OIDC_JWKS_COOLDOWN_SECONDS: String(COOLDOWN_S),
+  }));
 });
-afterAll(async () => {
-  await worker?.stop();
-  await origin?.close();
-  await issuer?.close();
-});
+afterAll(() => stop?.());
 
 const state = (jwt: string) => fetch(`${worker.url}/api/state`, { headers: { authorization: `Bearer ${jwt}` } });
 

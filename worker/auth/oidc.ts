@@ -3,17 +3,18 @@ import type { AuditPrincipal, RefusalReason } from "../../shared/audit";
 import { JwksUnavailable, keySet } from "./jwks";
 import { checkClaims, type OidcPolicy } from "./policy";
 
-export type OidcResult =
-  | { ok: true; principal: AuditPrincipal }
-  | {
-      ok: false;
-      status: 401 | 503;
-      reason: RefusalReason;
-      message: string;
-      /** set when the token was genuine and from an allowed repository (worth an audit entry). */
-      principal: AuditPrincipal | null;
-      retryAfter?: number;
-    };
+/** Refused credentials: 401, or 503 when GitHub's keys can't be had. */
+export interface Refusal {
+  ok: false;
+  status: 401 | 503;
+  reason: RefusalReason;
+  message: string;
+  /** set when the token was genuine and from an allowed repository (worth an audit entry). */
+  principal: AuditPrincipal | null;
+  retryAfter?: number;
+}
+
+export type OidcResult = { ok: true; principal: AuditPrincipal } | Refusal;
 
 /** Which refusal a jose error is; its message names the claim or the step and never holds the token. */
 function reasonOf(e: unknown): RefusalReason {
