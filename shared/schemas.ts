@@ -36,6 +36,8 @@ export const Thresholds = z
     maxWatchSeconds: z.number().int().nonnegative().max(86_400).default(300),
     /** a watch that never saw `minRouterRequests`: succeed with a low-traffic warning, roll back, or wait for a decision. */
     onInconclusive: z.enum(["succeed", "rollback", "wait"]).default("wait"),
+    /** with READBACK_PATH: how long a canary batch may take to become readable after it was accepted, ms. */
+    readbackTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
   })
   .strict();
 export type Thresholds = z.infer<typeof Thresholds>;
@@ -49,6 +51,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minFailures: 3,
   maxWatchSeconds: 300,
   onInconclusive: "wait",
+  readbackTimeoutMs: 10_000,
 };
 export const DEFAULT_WATCH_SECONDS = 30;
 
@@ -109,6 +112,7 @@ export const ProbeCheck = z.enum([
   "router_5xx",
   "router_timeouts",
   "router_traffic",
+  "readback",
 ]);
 export type ProbeCheck = z.infer<typeof ProbeCheck>;
 

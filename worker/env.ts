@@ -27,6 +27,7 @@ export interface Env {
   OIDC_OPERATOR_WORKFLOWS?: string;
   OIDC_JWKS_COOLDOWN_SECONDS?: string;
   AUDIT_ENTRIES?: string;
+  READBACK_PATH?: string;
 }
 
 export function num(value: string | undefined, fallback: number): number {
@@ -44,6 +45,8 @@ export function config(env: Env) {
     maxBodyBytes: num(env.MAX_BODY_BYTES, 5_242_880),
     drainSeconds: num(env.DRAIN_SECONDS, 60),
     controllerName: env.CONTROLLER_NAME || "production",
+    /** template of the path that reads a canary batch back, e.g. `/search?canary={id}`; null: no readback. */
+    readbackPath: env.READBACK_PATH || null,
     notifyUrls: (env.NOTIFY_URLS ?? "")
       .split(",")
       .map((u) => u.trim())

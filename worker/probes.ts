@@ -1,4 +1,5 @@
 import { type Probe, quantile, type Thresholds } from "../shared";
+import { canaryId } from "./readback";
 
 const PROBE_TIMEOUT_MS = 5000;
 
@@ -50,11 +51,13 @@ export async function sendCanary(target: ProbeTarget, deploymentId: string, seq:
     source: "bluegreen-canary",
     deploymentId,
     seq,
+    // What READBACK_PATH's search looks for.
+    canaryId: canaryId(deploymentId, seq),
     message: "blue/green validation canary",
   };
   const { res, ms, error } = await timed(join(target.origin, target.canaryPath), {
     method: "POST",
-    headers: { "content-type": "application/x-ndjson", "idempotency-key": `canary-${deploymentId}-${seq}` },
+    headers: { "content-type": "application/x-ndjson", "idempotency-key": canaryId(deploymentId, seq) },
     body: `${JSON.stringify(entry)}\n`,
   });
   await res?.body?.cancel();
@@ -65,7 +68,7 @@ export async function sendCanary(target: ProbeTarget, deploymentId: string, seq:
 
 /** Failures of one probe check (health, or the canary on one path and format) in one phase. */
 export interface CheckTally {
-  check: "health" | "canary";
+  check: "health" | "canary" | "readback";
   n: number;
   errors: number;
   /** detail of the last failure, for the reason. */
@@ -82,14 +85,18 @@ export interface Samples {
 
 export const emptySamples = (): Samples => ({ latencies: [], errors: 0, checks: {} });
 
-/** Adds one probe's outcome under `name`. */
+/**
+ * Adds one probe's outcome under `name`; its latency joins the p95 unless `timed` is false (a readback's
+ * latency is the platform's indexing delay, bounded by `readbackTimeoutMs` instead).
+ */
 export function tally(
   samples: Samples,
   name: string,
   check: CheckTally["check"],
   r: { ok: boolean; latencyMs: number; detail: string },
+  timed = true,
 ): void {
-  samples.latencies.push(r.latencyMs);
+  if (timed) samples.latencies.push(r.latencyMs);
   samples.errors += Number(!r.ok);
   const checks = samples.checks ?? {};
   const t = checks[name] ?? { check, n: 0, errors: 0, last: null };

@@ -22,6 +22,10 @@ export interface Faults {
   crashAfter?: number;
   /** the faults last this long from when they were set, then the release behaves again (transient faults). */
   forMs?: number;
+  /** ingest answers 200 as if the batch were stored, and stores nothing (what only a readback catches). */
+  acknowledgeButDrop?: boolean;
+  /** ingest answers at once and stores the batch this much later, like an indexing pipeline's lag (ms). */
+  storeDelayMs?: number;
 }
 
 /** Fault knobs per version, e.g. `{"v3":{"errorRate":1}}` (env PLATFORM_FAULTS). */

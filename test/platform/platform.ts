@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { BodyError, decodeBody, readBody } from "./body";
 import type { Faults } from "./faults";
 import { readEntries } from "./parse";
+import { acknowledgeOnly, search } from "./search";
 import type { LogStore } from "./store";
 
 export interface PlatformOptions {
@@ -158,6 +159,12 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
       return send(res, 400, { error: `unparseable batch: ${(e as Error).message}` });
     }
     const key = String(req.headers["idempotency-key"] ?? randomUUID());
+    if (f.acknowledgeButDrop || f.storeDelayMs) {
+      const later = () => {
+        if (opts.store.append(key, entries)) stats.stored += entries.length;
+      };
+      return acknowledgeOnly(res, f, later, entries.length, send);
+    }
     const fresh = opts.store.append(key, entries);
     if (fresh) stats.stored += entries.length;
     else stats.duplicates++;
@@ -176,6 +183,7 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
         color: opts.color,
       });
     }
+    if (req.method === "GET" && url.pathname === "/search") return search(res, url, opts.store, send);
     if (req.method === "GET" && url.pathname === "/stats")
       return send(res, 200, { color: opts.color, version, ...stats });
     if (req.method === "POST" && (url.pathname === "/ingest" || url.pathname === "/v1/logs"))

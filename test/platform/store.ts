@@ -59,6 +59,20 @@ export class LogStore {
       .map((r) => Number(r.seq));
   }
 
+  /** Entries whose body holds `value` as a JSON string (e.g. a canary id), as the platform's search finds them. */
+  search(value: string): StoredEntry[] {
+    return this.db
+      .prepare("SELECT producer, seq, color, version, body FROM entries WHERE instr(body, ?) > 0 ORDER BY id")
+      .all(JSON.stringify(value))
+      .map((r) => ({
+        producer: r.producer === null ? null : String(r.producer),
+        seq: r.seq === null ? null : Number(r.seq),
+        color: String(r.color),
+        version: String(r.version),
+        body: String(r.body),
+      }));
+  }
+
   countBy(column: "color" | "version"): Record<string, number> {
     const out: Record<string, number> = {};
     for (const r of this.db.prepare(`SELECT ${column} AS k, COUNT(*) AS n FROM entries GROUP BY ${column}`).all()) {

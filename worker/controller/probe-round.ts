@@ -1,5 +1,6 @@
-import { type Deployment, quantile } from "../../shared";
+import { DEFAULT_THRESHOLDS, type Deployment, quantile } from "../../shared";
 import { checkHealth, judge, sendCanary, tally } from "../probes";
+import { canaryId, readBack } from "../readback";
 import { type Core, iso } from "./core";
 import { recordHealth } from "./health";
 import { addProbe, breach, setStatus, switchTo } from "./transitions";
@@ -7,12 +8,25 @@ import { judgeWatch, type WatchPhase } from "./watch";
 
 export type ProbePhase = "validating" | WatchPhase;
 
-/** One probe round (from the alarm): health and a canary batch against the deployment's color, then a verdict. */
+/**
+ * One probe round (from the alarm): health and a canary batch against the deployment's color (read back
+ * through READBACK_PATH when set), then a verdict.
+ */
 export async function probeRound(core: Core, id: string, phase: ProbePhase): Promise<void> {
   const dep = core.s.deployment as Deployment;
   const target = core.target(dep.color);
   const seq = ++core.s.canarySeq;
-  const [health, canary] = await Promise.all([checkHealth(target, dep.version), sendCanary(target, id, seq)]);
+  const sent = sendCanary(target, id, seq);
+  const readbackPath = core.cfg.readbackPath;
+  // Thresholds stored before readbackTimeoutMs existed lack it.
+  const readbackMs = dep.thresholds.readbackTimeoutMs ?? DEFAULT_THRESHOLDS.readbackTimeoutMs;
+  const [health, canary, readback] = await Promise.all([
+    checkHealth(target, dep.version),
+    sent,
+    sent.then((c) =>
+      c.ok && readbackPath ? readBack(target.origin, readbackPath, canaryId(id, seq), readbackMs) : null,
+    ),
+  ]);
   // Anything may have happened while the probes were in flight (abort, rollback): re-check.
   const d = core.s.deployment;
   if (!d || d.id !== id || d.status !== phase) return;
@@ -24,6 +38,17 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   const samples = core.s.samples;
   tally(samples, "health", "health", health);
   tally(samples, "canary", "canary", canary);
+  if (readback) {
+    addProbe(d, {
+      phase: p,
+      check: "readback",
+      ok: readback.ok,
+      at,
+      latencyMs: readback.latencyMs,
+      detail: readback.detail,
+    });
+    tally(samples, "readback", "readback", readback, false);
+  }
   if (p === "pre") {
     d.summary = { samples: samples.latencies.length, errors: samples.errors, p95Ms: quantile(samples.latencies, 0.95) };
   }

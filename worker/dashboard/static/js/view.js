@@ -125,11 +125,17 @@ function p95Of(values) {
 function probeSummary(d) {
   const lines = [];
   if (d.summary) lines.push(summaryLine("Before the switch", d.summary.samples, d.summary.errors, d.summary.p95Ms));
-  const post = d.probes.filter((p) => p.phase === "post");
-  if (post.length) {
-    const latencies = post.map((p) => p.latencyMs).filter((v) => v !== undefined);
-    const failed = post.filter((p) => !p.ok).length;
-    lines.push(summaryLine("After the switch (latest)", post.length, failed, p95Of(latencies)));
+  // A readback's latency is the platform's indexing delay, not a request's: it gets a line of its own.
+  const post = d.probes.filter((p) => p.phase === "post" && p.check !== "readback");
+  const readbacks = d.probes.filter((p) => p.check === "readback");
+  for (const [name, probes] of /** @type {const} */ ([
+    ["After the switch (latest)", post],
+    ["Readback (latest)", readbacks],
+  ])) {
+    if (probes.length === 0) continue;
+    const latencies = probes.map((p) => p.latencyMs).filter((v) => v !== undefined);
+    const failed = probes.filter((p) => !p.ok).length;
+    lines.push(summaryLine(name, probes.length, failed, p95Of(latencies)));
   }
   return lines.join("");
 }

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
+import type { Probe } from "../shared";
+import { type Stack, startStack } from "../test/support/stack";
+import { deployment as deploymentView } from "./dashboard/static/js/view.js";
+
+// Every round's canary is read back through the stand-in platform's search.
+const READBACK = { READBACK_PATH: "/search?canary={id}" };
+const FAST = {
+  thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0, readbackTimeoutMs: 1500 },
+  watchSeconds: 1,
+};
+const readbacks = (probes: Probe[]) => probes.filter((p) => p.check === "readback");
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack({ drainSeconds: 0, vars: READBACK });
+});
+afterAll(() => s?.stop());
+beforeEach(() => {
+  s.platforms.blue.setFaults({});
+  s.platforms.green.setFaults({});
+});
+
+/** Puts `version` with `faults` on the idle color, as a deploy command would. */
+async function release(version: string, faults = {}) {
+  const color = (await s.control.state()).standby;
+  s.platforms[color].setVersion(version);
+  s.platforms[color].setFaults(faults);
+  return color;
+}
+
+test("each round's canary is read back; the readback latency is reported in probes and on the dashboard", async () => {
+  // Stored 300 ms after the ack, like an indexing pipeline: the readback waits for it.
+  await release("v2", { storeDelayMs: 300 });
+  const res = await s.control.deploy({ version: "v2", ...FAST });
+  const done = await s.control.waitFor(res.json.id);
+  expect(done.status, done.reason ?? "").toBe("succeeded");
+  const pre = readbacks(done.probes.filter((p) => p.phase === "pre"));
+  const post = readbacks(done.probes.filter((p) => p.phase === "post"));
+  expect(pre.length).toBeGreaterThanOrEqual(2);
+  expect(post.length).toBeGreaterThanOrEqual(1);
+  for (const p of [...pre, ...post]) {
+    expect(p.ok, p.detail).toBe(true);
+    // Measured from the ack as the Worker got it, a little after the platform started its 300 ms.
+    expect(p.latencyMs).toBeGreaterThanOrEqual(250);
+    expect(p.detail).toMatch(/^canary read back after \d+ ms \(\d+ reads\)$/);
+  }
+  // Indexing delay is no request latency: it does not count against maxP95Ms.
+  expect(done.summary?.p95Ms ?? 0).toBeLessThan(250);
+  const html = deploymentView(done, Date.now());
+  const line = html.match(
+    /<strong>Readback \(latest\):<\/strong> (\d+) checks · <span class="">0 failed<\/span> · p95 (\d+) ms/,
+  );
+  expect(Number(line?.[1])).toBe(pre.length + post.length);
+  expect(Number(line?.[2])).toBeGreaterThanOrEqual(250);
+});
+
+test("a release that acknowledges canaries but drops them fails validation with reason readback", async () => {
+  const color = await release("v3", { acknowledgeButDrop: true });
+  const before = await s.control.state();
+  const res = await s.control.deploy({ version: "v3", ...FAST });
+  const done = await s.control.waitFor(res.json.id);
+  expect(done.status).toBe("failed");
+  expect(done.reason).toMatch(
+    /^readback check failed: 1 of 1 failed .*last: canary canary-\S+ was accepted but not readable within 1500 ms \(\d+ reads, last: 200 without it\)$/,
+  );
+  // The platform did answer 2xx: only the readback saw the loss.
+  expect(done.probes.filter((p) => p.check === "canary").every((p) => p.ok)).toBe(true);
+  expect((await s.control.state()).flag).toEqual(before.flag);
+  expect((await s.control.state()).active).not.toBe(color);
+});
+
+test("a release that starts dropping data after the switch is rolled back during the watch", async () => {
+  const color = await release("v4");
+  const res = await s.control.deploy({ version: "v4", ...FAST, watchSeconds: 30 });
+  await s.control.waitFor(res.json.id, "watching");
+  s.platforms[color].setFaults({ acknowledgeButDrop: true });
+  const done = await s.control.waitFor(res.json.id);
+  expect(done.status).toBe("rolled_back");
+  expect(done.reason).toMatch(/^readback check failed: /);
+  expect(readbacks(done.probes).at(-1)).toMatchObject({ phase: "post", ok: false });
+  expect((await s.control.state()).active).toBe(done.previousColor);
+});
