@@ -59977,7 +59977,9 @@ var Thresholds = external_exports.object({
   /** how long a watch without enough router traffic goes on before `onInconclusive` applies, seconds. */
   maxWatchSeconds: external_exports.number().int().nonnegative().max(86400).default(300),
   /** a watch that never saw `minRouterRequests`: succeed with a low-traffic warning, roll back, or wait for a decision. */
-  onInconclusive: external_exports.enum(["succeed", "rollback", "wait"]).default("wait")
+  onInconclusive: external_exports.enum(["succeed", "rollback", "wait"]).default("wait"),
+  /** with READBACK_PATH: how long a canary batch may take to become readable after it was accepted, ms. */
+  readbackTimeoutMs: external_exports.number().int().min(100).max(6e4).default(1e4)
 }).strict();
 var DeploymentRequest = external_exports.object({
   version: external_exports.string().trim().min(1, "version is required").max(128),
@@ -60019,7 +60021,8 @@ var ProbeCheck = external_exports.enum([
   "error_rate",
   "router_5xx",
   "router_timeouts",
-  "router_traffic"
+  "router_traffic",
+  "readback"
 ]);
 var Probe = external_exports.object({
   phase: external_exports.enum(["pre", "post"]),
