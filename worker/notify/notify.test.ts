@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { NotifyPayload } from "../../shared";
+import { launchBrowser } from "../../test/support/browser";
 import { freePort } from "../../test/support/ports";
 import { type Stack, startStack } from "../../test/support/stack";
 import { type Receiver, startReceiver } from "../../test/support/webhook-receiver";
-import { notifications } from "../dashboard/static/js/notify.js";
 
 const SECRET = "notify-test-secret";
 const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0 }, watchSeconds: 1 };
@@ -93,15 +93,23 @@ test("every status change reaches each webhook, signed; a webhook failing twice 
   // Webhook URLs can hold tokens: the state names hosts only.
   expect(JSON.stringify(n)).not.toContain("/hook");
 
-  // The dashboard serves its notifications panel and draws these failures in it.
-  const page = await (await fetch(`${s.worker.url}/dashboard`)).text();
-  expect(page).toContain('id="notifications-body"');
-  expect((await fetch(`${s.worker.url}/dashboard/static/js/notify.js`)).status).toBe(200);
-  const html = notifications(n, Date.now());
-  expect(html).toMatch(/<strong class="bad-text">\d+<\/strong> given up/);
-  expect(html).toContain(`<td class="mono">${host}</td>`);
-  expect(html).toContain("answered 401 (gave up after 1 attempts)");
-  expect(html).toContain("answered 503");
+  // The dashboard, in a real browser, shows the same.
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${s.worker.url}/dashboard`);
+    await page.fill("#signin-token", s.token);
+    await page.click("#signin-ok");
+    const failures = page.locator("#notify-failures");
+    await poll(() => failures.textContent()).toContain("answered 401 (gave up after 1 attempts)");
+    const table = await failures.textContent();
+    expect(table).toContain(host);
+    expect(table).toContain("answered 503");
+    const summary = (await page.locator("#notify-summary").textContent())?.replace(/\s+/g, " ");
+    expect(summary).toMatch(/^ ?3 webhooks \(.+\) · signed · 0 waiting · \d+ delivered · \d+ given up/);
+  } finally {
+    await browser.close();
+  }
 });
 
 test("an abort and a manual rollback are told, with who did it", async () => {
