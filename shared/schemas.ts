@@ -64,6 +64,10 @@ export const DeploymentRequest = z
     autoPromote: z.boolean().optional(),
     thresholds: Thresholds.partial().optional(),
     watchSeconds: z.number().int().min(0).max(3600).optional(),
+    /** `awaiting_promotion` ends `aborted` after this long (default: the Worker's PROMOTION_TIMEOUT_SECONDS). */
+    promotionTimeoutSeconds: z.number().int().min(1).max(604_800).optional(),
+    /** validation without a verdict ends `failed` after this long (default: VALIDATION_TIMEOUT_SECONDS). */
+    validationTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   })
   .strict();
 export type DeploymentRequest = z.infer<typeof DeploymentRequest>;
@@ -126,6 +130,48 @@ export const Probe = z.object({
 });
 export type Probe = z.infer<typeof Probe>;
 
+/**
+ * How far the routers have moved to a flag epoch, from the per-epoch counters every isolate reports
+ * (as reported: a router flushes at most once a second, so figures trail routing by up to ~1 s).
+ */
+export const Convergence = z.object({
+  epoch: z.number().int().nonnegative(),
+  /** the color this epoch sends traffic to. */
+  color: Color,
+  /** when the controller switched to this epoch (ISO). */
+  since: z.string(),
+  /** share of router requests routed under this epoch over the last few seconds (0..1); null without traffic. */
+  share: z.number().min(0).max(1).nullable(),
+  /** requests reported since the switch, routed under this epoch and under older ones. */
+  requests: z.object({ current: z.number(), older: z.number() }),
+  /**
+   * ms after the switch when the share first reached 50 % and 99 %; for 100 %, when the last older-epoch
+   * traffic was reported (set once a window without any has confirmed it, cleared if more turns up).
+   */
+  reached: z.object({ "50": z.number().nullable(), "99": z.number().nullable(), "100": z.number().nullable() }),
+  /** last time a router reported traffic under an older epoch (ISO). */
+  lastOlderAt: z.string().nullable(),
+});
+export type Convergence = z.infer<typeof Convergence>;
+
+/** What the watch judges and when its period started counting. */
+export const Watch = z.object({
+  /** the flag epoch whose traffic is judged (the switch's). */
+  epoch: z.number().int().nonnegative(),
+  /**
+   * when `watchSeconds` started counting (ISO): convergence first reached 99 %, or DRAIN_SECONDS after the
+   * switch if it had not by then, whichever came first; null until one of them happens.
+   */
+  startedAt: z.string().nullable(),
+  startedBy: z.enum(["convergence", "drain_seconds"]).nullable(),
+  /** router outcomes on the new color routed under `epoch` (what the watch judges). */
+  requests: z.number().int().nonnegative(),
+  errors5xx: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  paths: z.record(z.string(), z.object({ requests: z.number(), errors5xx: z.number() })),
+});
+export type Watch = z.infer<typeof Watch>;
+
 export const Deployment = z.object({
   id: z.string(),
   version: z.string(),
@@ -148,6 +194,13 @@ export const Deployment = z.object({
   probes: z.array(Probe),
   /** aggregate of the pre-promotion probes, for the report. */
   summary: z.object({ samples: z.number(), errors: z.number(), p95Ms: z.number().nullable() }).optional(),
+  /** deadlines (absent in records from before they existed). */
+  promotionTimeoutSeconds: z.number().optional(),
+  validationTimeoutSeconds: z.number().optional(),
+  /** the post-switch watch: its evidence and when its period started. */
+  watch: Watch.optional(),
+  /** convergence of each flag change this deployment made: the switch, then a revert if any. */
+  convergence: z.array(Convergence).optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -157,8 +210,24 @@ export const ColorInfo = z.object({
   version: z.string().nullable(),
   health: HealthState,
   checkedAt: z.string().nullable(),
-  /** until when the color must stay warm after losing traffic (ISO), null when not draining. */
+  /**
+   * while draining, the earliest time it can be drained by what is known now (ISO; later router reports
+   * can push it back); null when not draining.
+   */
   drainingUntil: z.string().nullable(),
+  /** why it still drains: what it waits for, in words (null when not draining). */
+  drain: z
+    .object({
+      /** when it lost traffic (ISO). */
+      since: z.string(),
+      /** last time a router reported sending it traffic under an older epoch (ISO). */
+      lastOlderTrafficAt: z.string().nullable(),
+      waitingFor: z.array(z.string()),
+    })
+    .nullable()
+    .optional(),
+  /** when it was last declared drained (ISO). */
+  drainedAt: z.string().nullable().optional(),
 });
 export type ColorInfo = z.infer<typeof ColorInfo>;
 
@@ -239,11 +308,31 @@ export const NotifyPayload = z.object({
 });
 export type NotifyPayload = z.infer<typeof NotifyPayload>;
 
+/** Whether KV holds the controller's flag (routers read KV, so until it does they route by the old one). */
+export const FlagSync = z.object({
+  /** since when KV has not held the controller's flag (ISO); null while it does. */
+  outOfSyncSince: z.string().nullable(),
+  /** when KV last came to hold it. */
+  syncedAt: z.string().nullable(),
+  /** when KV was last read to compare. */
+  checkedAt: z.string().nullable(),
+  /** failed writes since it was last in sync, the last one's error, and when the next try is due. */
+  failures: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+  retryAt: z.string().nullable(),
+});
+export type FlagSync = z.infer<typeof FlagSync>;
+
 export const State = z.object({
   active: Color,
   standby: Color,
   epoch: z.number(),
   flag: Flag,
+  /** false while KV does not hold `flag` (a failed write being retried, or KV changed behind the controller). */
+  flagInSync: z.boolean().optional(),
+  flagSync: FlagSync.optional(),
+  /** how far the routers have moved to the current epoch. */
+  convergence: Convergence.optional(),
   colors: z.object({ blue: ColorInfo, green: ColorInfo }),
   deployment: Deployment.nullable(),
   history: z.array(HistoryEntry),
@@ -304,5 +393,10 @@ export const CounterFlush = z.object({
 export type CounterFlush = z.infer<typeof CounterFlush>;
 
 /** Server-sent events on GET /api/events: `event: state` carries State; `event: traffic` a TrafficEvent. */
-export const TrafficEvent = z.object({ blue: TrafficPoint.nullable(), green: TrafficPoint.nullable() });
+export const TrafficEvent = z.object({
+  blue: TrafficPoint.nullable(),
+  green: TrafficPoint.nullable(),
+  /** the live convergence to the current epoch. */
+  convergence: Convergence.optional(),
+});
 export type TrafficEvent = z.infer<typeof TrafficEvent>;

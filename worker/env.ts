@@ -11,6 +11,9 @@ export interface Env {
   FLAG_CACHE_MS?: string;
   MAX_BODY_BYTES?: string;
   DRAIN_SECONDS?: string;
+  DRAIN_QUIET_SECONDS?: string;
+  PROMOTION_TIMEOUT_SECONDS?: string;
+  VALIDATION_TIMEOUT_SECONDS?: string;
   CONTROLLER_NAME?: string;
   CONTROL_TOKEN?: string;
   OIDC_AUDIENCE?: string;
@@ -44,6 +47,9 @@ export function config(env: Env) {
     flagCacheMs: num(env.FLAG_CACHE_MS, 1000),
     maxBodyBytes: num(env.MAX_BODY_BYTES, 5_242_880),
     drainSeconds: num(env.DRAIN_SECONDS, 60),
+    drainQuietSeconds: num(env.DRAIN_QUIET_SECONDS, 10),
+    promotionTimeoutSeconds: num(env.PROMOTION_TIMEOUT_SECONDS, 3600),
+    validationTimeoutSeconds: num(env.VALIDATION_TIMEOUT_SECONDS, 600),
     controllerName: env.CONTROLLER_NAME || "production",
     /** template of the path that reads a canary batch back, e.g. `/search?canary={id}`; null: no readback. */
     readbackPath: env.READBACK_PATH || null,

@@ -1,9 +1,9 @@
 import { Color, type Flag, otherColor } from "../shared/schemas";
 import { authorize } from "./auth";
-import { counters } from "./counters";
+import type { Counters } from "./counters";
 import { config, controller, type Env } from "./env";
 import { errorBody } from "./errors";
-import { flagCache } from "./flag";
+import { isolate, type RouterIsolate } from "./isolate";
 
 const FAILOVER_STATUSES = new Set([502, 503, 504]);
 // Hop-by-hop headers and the preview header are not forwarded; the Worker re-adds host itself.
@@ -77,9 +77,14 @@ async function chooseColor(request: Request, env: Env, flag: Flag): Promise<Colo
 }
 
 /** The edge router: proxies to the active color, fails over once to the standby. */
-export async function route(request: Request, env: Env, ctx: Pick<ExecutionContext, "waitUntil">): Promise<Response> {
+export async function route(
+  request: Request,
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  { flag: readFlag, counters }: RouterIsolate = isolate,
+): Promise<Response> {
   const cfg = config(env);
-  const flag = await flagCache.get(env.ROUTING, cfg.flagCacheMs);
+  const flag = await readFlag(env, cfg.flagCacheMs);
   const chosen = await chooseColor(request, env, flag);
   if (chosen instanceof Response) return chosen;
   const isPreview = request.headers.has("x-deploy-color");
@@ -114,7 +119,7 @@ export async function route(request: Request, env: Env, ctx: Pick<ExecutionConte
   }
   const status = result.response?.status ?? 502;
   counters.record(flag.epoch, served, status, result.latencyMs, failedOver);
-  flush(env, ctx);
+  flush(env, ctx, counters);
 
   const outHeaders = new Headers(result.response?.headers);
   outHeaders.set("x-served-by", served);
@@ -135,7 +140,7 @@ export async function route(request: Request, env: Env, ctx: Pick<ExecutionConte
 }
 
 /** Hands the isolate's counters to the controller after the response, at most once a second. */
-function flush(env: Env, ctx: Pick<ExecutionContext, "waitUntil">): void {
+function flush(env: Env, ctx: Pick<ExecutionContext, "waitUntil">, counters: Counters): void {
   const batches = counters.take();
   if (batches.length === 0) return;
   ctx.waitUntil(

@@ -19,6 +19,10 @@ export interface StackOptions {
   port?: number;
   /** folder for the Worker's local KV/DO state, to restart on the same state; a fresh one by default. */
   persistTo?: string;
+  /** another Worker's wrangler.toml (the many-location simulation's); the project's by default. */
+  config?: string;
+  /** the versions the origins start with (both v1 by default). */
+  versions?: Partial<Record<Color, string>>;
 }
 
 export interface Stack {
@@ -41,7 +45,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), "bg-stack-"));
   const store = new LogStore(join(dir, "logs.db"));
   // Both colors start on v1: the idle one runs the last release, as after a finished deployment.
-  const origin = (color: Color) => createPlatform({ color, version: "v1", store });
+  const origin = (color: Color) => createPlatform({ color, version: opts.versions?.[color] ?? "v1", store });
   const [blue, green] = await Promise.all([origin("blue"), origin("green")]);
   const platforms = { blue, green };
   const token = randomUUID();
@@ -64,6 +68,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       echo: opts.echo,
       port: opts.port,
       persistTo: opts.persistTo,
+      config: opts.config,
     });
   } catch (e) {
     await cleanup();

@@ -5,6 +5,8 @@ export interface AlarmTask {
   readonly name: string;
   /** Unix ms when the task next wants to run, or null when it has nothing to do. */
   due(core: Core): number | null;
+  /** Also runs whenever the alarm fires for another task (a cheap check that must not wait its turn). */
+  readonly everyAlarm?: boolean;
   run(core: Core): Promise<void>;
 }
 
@@ -13,10 +15,12 @@ export interface AlarmTask {
  * every task must be idempotent. A task that throws is logged and does not stop the others; it runs
  * again when next due (rethrowing would make Cloudflare retry the whole alarm, every task included).
  */
-export async function runAlarm(core: Core, tasks: readonly AlarmTask[], now = Date.now()): Promise<void> {
+export async function runAlarm(core: Core, tasks: readonly AlarmTask[]): Promise<void> {
   for (const task of tasks) {
     const at = task.due(core);
-    if (at === null || at > now) continue;
+    // The time now, not when the alarm began: an earlier task may have made this one due (a flag write
+    // that landed starts the drain clock), and a second run must find nothing left to do.
+    if (!task.everyAlarm && (at === null || at > Date.now())) continue;
     try {
       await task.run(core);
     } catch (e) {

@@ -1,4 +1,5 @@
 import {
+  COLORS,
   type Color,
   type ColorInfo,
   type Deployment,
@@ -15,13 +16,15 @@ import { DEFAULT_FLAG } from "../flag";
 import { Notifier } from "../notify/notifier";
 import { emptySamples, type ProbeTarget, type Samples } from "../probes";
 import { Traffic } from "../traffic";
-import { type Evidence, emptyEvidence } from "./evidence";
+import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
+import { type DrainRecord, type DrainRules, drainView } from "./drain";
+import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
+import { iso } from "./time";
 
-export interface ColorRecord {
+export interface ColorRecord extends DrainRecord {
   version: string | null;
   health: ColorInfo["health"];
   checkedAt: string | null;
-  drainingUntil: number | null;
 }
 
 /** Everything that must survive the object being evicted or restarted. */
@@ -33,6 +36,10 @@ export interface Persisted {
   samples: Samples;
   canarySeq: number;
   history: HistoryEntry[];
+  /** whether KV holds `flag`. */
+  flagSync: FlagSyncRecord;
+  /** how far the routers have moved to `flag`'s epoch. */
+  convergence: ConvergenceRecord;
 }
 
 /** Storage key of a deployment's full record (probes, steps); its history entry is the index. */
@@ -40,7 +47,7 @@ export const recordKey = (id: string) => `dep:${id}`;
 
 const STORAGE_MEASURE_MS = 2000;
 
-export const iso = (ms = Date.now()) => new Date(ms).toISOString();
+export { iso };
 
 /**
  * The controller's state and its persistence, shared by the transitions, the probe round and the commands.
@@ -49,11 +56,6 @@ export const iso = (ms = Date.now()) => new Date(ms).toISOString();
 export class Core {
   s!: Persisted;
   readonly traffic = new Traffic();
-  /**
-   * Router outcomes on the watched color under the watch's flag epoch. In memory: if the object
-   * restarts mid-watch the count starts again (the probes go on meanwhile).
-   */
-  watched: Evidence = emptyEvidence();
   readonly hub = new EventHub();
   lastTrafficBroadcast = 0;
   /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
@@ -61,9 +63,8 @@ export class Core {
   private storageUse: { at: number; use: StorageUse } | null = null;
   /** Records pushed out of the history, deleted with the next write of the state. */
   readonly dropKeys = new Set<string>();
-  /** KV writes of the flag, chained so they land in order. */
-  kvChain: Promise<void> = Promise.resolve();
-  /** Webhook notifications: status changes are queued as they are persisted. */
+  /** The KV write of the flag under way, if any (one at a time, so writes land in order). */
+  kvWrite: Promise<void> | null = null;
   readonly notifier: Notifier;
 
   constructor(
@@ -82,38 +83,70 @@ export class Core {
   }
 
   async load(): Promise<void> {
-    this.s = (await this.storage.get<Persisted>("state")) ?? (await this.initial());
+    const stored = await this.storage.get<Persisted>("state");
+    this.s = stored ? upgrade(stored) : await this.initial();
     await this.notifier.load(this.s);
   }
 
   private async initial(): Promise<Persisted> {
     // Adopt a flag already in KV (e.g. set by hand) so the first start never flips traffic.
     const existing = Flag.safeParse(await this.env.ROUTING.get(FLAG_KEY, "json").catch(() => null));
-    const blank = (): ColorRecord => ({ version: null, health: "unknown", checkedAt: null, drainingUntil: null });
+    const blank = (): ColorRecord => ({
+      version: null,
+      health: "unknown",
+      checkedAt: null,
+      lostTrafficAt: null,
+      lastOlderAt: null,
+      drainedAt: null,
+    });
+    const flag = existing.success ? existing.data : DEFAULT_FLAG;
+    // The first flag check compares KV for real (it may hold something else than the adopted flag).
+    const flagSync = { ...inSyncRecord(null), syncedAt: existing.success ? Date.now() : null };
     return {
-      flag: existing.success ? existing.data : DEFAULT_FLAG,
+      flag,
       colors: { blue: blank(), green: blank() },
       deployment: null,
       samples: emptySamples(),
       canarySeq: 0,
       history: [],
+      flagSync,
+      convergence: startConvergence(flag, Date.parse(flag.updatedAt) || 0),
     };
+  }
+
+  drainRules(): DrainRules {
+    const { drainSeconds, drainQuietSeconds } = this.cfg;
+    return { active: this.s.flag.color, flagSync: this.s.flagSync, drainSeconds, quietSeconds: drainQuietSeconds };
   }
 
   target(color: Color): ProbeTarget {
     return { origin: this.cfg.origins[color], healthPath: this.cfg.healthPath, canaryPath: this.cfg.canaryPath };
   }
 
+  /**
+   * Judges the router reports that have settled since the last look, and copies the convergence into the
+   * record of the deployment whose flag it is.
+   */
+  refreshConvergence(now = Date.now()): void {
+    advance(this.s.convergence, now);
+    const d = this.s.deployment;
+    if (d && this.s.flag.deploymentId === d.id) {
+      d.convergence = withConvergence(d.convergence, convergenceView(this.s.convergence, now));
+    }
+  }
+
   snapshot(): State {
+    const now = Date.now();
+    this.refreshConvergence(now);
+    const rules = this.drainRules();
     const colorInfo = (c: Color): ColorInfo => {
       const r = this.s.colors[c];
-      const draining = r.drainingUntil !== null && r.drainingUntil > Date.now();
       return {
         origin: this.cfg.origins[c],
         version: r.version,
         health: r.health,
         checkedAt: r.checkedAt,
-        drainingUntil: draining ? iso(r.drainingUntil ?? 0) : null,
+        ...drainView(c, r, rules, now),
       };
     };
     return {
@@ -121,6 +154,9 @@ export class Core {
       standby: otherColor(this.s.flag.color),
       epoch: this.s.flag.epoch,
       flag: this.s.flag,
+      flagInSync: this.s.flagSync.inSync,
+      flagSync: flagSyncView(this.s.flagSync),
+      convergence: convergenceView(this.s.convergence, now),
       colors: { blue: colorInfo("blue"), green: colorInfo("green") },
       deployment: this.s.deployment,
       history: this.s.history,
@@ -148,6 +184,7 @@ export class Core {
 
   /** Persists the state (and the running deployment's record, and drops the records the history let go). */
   async persist(): Promise<void> {
+    this.refreshConvergence();
     const d = this.s.deployment;
     const drop = [...this.dropKeys].filter((k) => k !== (d ? recordKey(d.id) : null));
     this.dropKeys.clear();
@@ -165,4 +202,33 @@ export class Core {
     await this.persist();
     this.hub.broadcast("state", this.snapshot());
   }
+}
+
+type Stored = Omit<Persisted, "flagSync" | "convergence" | "colors"> &
+  Partial<Pick<Persisted, "flagSync" | "convergence">> & {
+    colors: Record<Color, Partial<ColorRecord> & { drainingUntil?: number | null }>;
+  };
+
+/** State stored by an older version of the controller, with what it lacks filled in. */
+function upgrade(stored: Stored): Persisted {
+  const colors = {} as Record<Color, ColorRecord>;
+  for (const c of COLORS) {
+    const { drainingUntil, ...r } = stored.colors[c];
+    colors[c] = {
+      version: r.version ?? null,
+      health: r.health ?? "unknown",
+      checkedAt: r.checkedAt ?? null,
+      // A drain still running from before drains were judged by evidence starts again (the safe side).
+      lostTrafficAt:
+        r.lostTrafficAt !== undefined ? r.lostTrafficAt : (drainingUntil ?? 0) > Date.now() ? Date.now() : null,
+      lastOlderAt: r.lastOlderAt ?? null,
+      drainedAt: r.drainedAt ?? null,
+    };
+  }
+  return {
+    ...stored,
+    colors,
+    flagSync: stored.flagSync ?? inSyncRecord(null),
+    convergence: stored.convergence ?? startConvergence(stored.flag, Date.parse(stored.flag.updatedAt) || 0),
+  };
 }

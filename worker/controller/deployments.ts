@@ -9,6 +9,7 @@ import {
 } from "../../shared";
 import { emptySamples } from "../probes";
 import { type Core, iso } from "./core";
+import { drainStatus, settleDrains } from "./drain";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
 import { current, finish, revert, switchTo } from "./transitions";
@@ -28,15 +29,17 @@ export async function startDeployment(
   if (color === active) {
     return fail(409, "color_active", `${color} is serving traffic; deploy to the idle color ${otherColor(active)}`);
   }
-  const drainingUntil = core.s.colors[color].drainingUntil;
-  if (drainingUntil !== null && drainingUntil > Date.now()) {
+  const now = Date.now();
+  settleDrains(core.s.colors, core.drainRules(), now);
+  const drain = drainStatus(color, core.s.colors[color], core.drainRules(), now);
+  if (drain) {
     return fail(
       409,
       "color_draining",
-      `${color} lost traffic recently and must stay warm until ${iso(drainingUntil)} (drainSeconds=${core.cfg.drainSeconds})`,
+      `${color} lost traffic recently and stays warm until at least ${iso(drain.until)}; waiting for ${drain.waitingFor.join("; ")}`,
     );
   }
-  const now = iso();
+  const at = iso(now);
   const d: Deployment = {
     id: crypto.randomUUID(),
     version: req.version,
@@ -48,13 +51,15 @@ export async function startDeployment(
     autoPromote: req.autoPromote ?? true,
     thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
     watchSeconds: req.watchSeconds ?? DEFAULT_WATCH_SECONDS,
+    promotionTimeoutSeconds: req.promotionTimeoutSeconds ?? core.cfg.promotionTimeoutSeconds,
+    validationTimeoutSeconds: req.validationTimeoutSeconds ?? core.cfg.validationTimeoutSeconds,
     status: "validating",
     reason: null,
-    createdAt: now,
-    updatedAt: now,
+    createdAt: at,
+    updatedAt: at,
     promotedAt: null,
     finishedAt: null,
-    steps: [{ status: "validating", at: now, detail: `validating ${req.version} on ${color}` }],
+    steps: [{ status: "validating", at, detail: `validating ${req.version} on ${color}` }],
     probes: [],
   };
   core.s.deployment = d;

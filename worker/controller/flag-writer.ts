@@ -1,32 +1,54 @@
 import { type Color, FLAG_KEY } from "../../shared";
 import { kvWriteFailedEvent } from "../notify/events";
 import { notify } from "../notify/task";
-import { type Core, iso } from "./core";
+import { startConvergence } from "./convergence";
+import type { Core } from "./core";
+import { drainDue } from "./drain";
+import { markFailed, markOutOfSync, markSynced } from "./flag-sync";
+import { iso } from "./time";
 
-const KV_WRITE_ATTEMPTS = 4;
-
-/** Flag change: state persisted first, then one KV write; writes are chained so they land in order. */
+/** Flag change: the new flag is persisted first (KV marked behind), then written to KV. */
 export async function writeFlag(core: Core, color: Color, deploymentId: string | null): Promise<void> {
-  core.s.flag = { color, epoch: core.s.flag.epoch + 1, deploymentId, updatedAt: iso() };
+  const now = Date.now();
+  core.s.flag = { color, epoch: core.s.flag.epoch + 1, deploymentId, updatedAt: iso(now) };
+  core.s.convergence = startConvergence(core.s.flag, now);
+  markOutOfSync(core.s.flagSync, now);
   await core.commit();
-  const value = JSON.stringify(core.s.flag);
-  core.kvChain = core.kvChain.then(() => putWithRetry(core.env.ROUTING, value));
-  try {
-    await core.kvChain;
-  } catch (e) {
-    await notify(core, kvWriteFailedEvent(core.s.flag, (e as Error).message));
-    throw e;
-  }
+  await pushFlag(core);
 }
 
-async function putWithRetry(kv: KVNamespace, value: string): Promise<void> {
-  for (let i = 1; ; i++) {
+/**
+ * Writes the controller's flag to KV, one write at a time so they land in order; a flag that changes
+ * during a write is written next. Never rejects: a failed write is recorded and retried from the alarm.
+ */
+export function pushFlag(core: Core): Promise<void> {
+  core.kvWrite ??= writeUntilCurrent(core).finally(() => {
+    core.kvWrite = null;
+  });
+  return core.kvWrite;
+}
+
+async function writeUntilCurrent(core: Core): Promise<void> {
+  for (;;) {
+    const flag = core.s.flag;
     try {
-      return await kv.put(FLAG_KEY, value);
+      await core.env.ROUTING.put(FLAG_KEY, JSON.stringify(flag));
     } catch (e) {
-      // KV allows about one write per second per key: back off and try again.
-      if (i >= KV_WRITE_ATTEMPTS) throw e;
-      await new Promise((r) => setTimeout(r, 1000 * i));
+      const error = (e as Error).message;
+      const retryAt = markFailed(core.s.flagSync, error, Date.now());
+      await core.commit();
+      await core.wake(retryAt);
+      // Told once per flag that does not land, not for every retry.
+      if (core.s.flagSync.failures === 1) await notify(core, kvWriteFailedEvent(flag, error));
+      return;
     }
+    if (core.s.flag !== flag) continue;
+    const now = Date.now();
+    markSynced(core.s.flagSync, now);
+    await core.commit();
+    // Drains count from now: make sure the alarm is there to declare them done.
+    const drains = drainDue(core.s.colors, core.drainRules(), now);
+    if (drains !== null) await core.wake(drains);
+    return;
   }
 }

@@ -1,6 +1,7 @@
 import { COLORS, type Color } from "../../shared";
 import { checkHealth } from "../probes";
 import { type Core, iso } from "./core";
+import { reconcileFlag } from "./reconcile";
 
 export const HEALTH_REFRESH_MS = 5000;
 
@@ -22,6 +23,7 @@ export async function refreshHealth(core: Core): Promise<void> {
   // Tell subscribers only when something they show changed.
   if (signature() !== before) await core.commit();
   else await core.persist();
+  await reconcileFlag(core);
 }
 
 /** When the least recently checked color was checked (0 when one never was). */

@@ -1,22 +1,38 @@
 import { type CounterFlush, isLive } from "../../shared";
+import { convergenceView, observe } from "./convergence";
 import type { Core } from "./core";
+import { noteOlderTraffic } from "./drain";
 import { addCounts } from "./evidence";
 
 const TRAFFIC_BROADCAST_MS = 1000;
 
-/** Router counters, at most once a second per isolate: the live view, and the running watch's evidence. */
+/**
+ * Router counters, at most once a second per isolate: the live view, convergence to the current epoch,
+ * traffic still reaching a draining color, and the running watch's evidence. Nothing is written to
+ * storage here (reports come many times a second): the next commit, at the latest the next probe round,
+ * persists it.
+ */
 export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()): void {
   const { s, traffic, hub } = core;
   const d = s.deployment;
+  let milestone = false;
   for (const batch of batches) {
     traffic.add(batch);
+    milestone = observe(s.convergence, batch, now) || milestone;
+    noteOlderTraffic(s.colors, s.convergence, batch, now);
     // Only what the routers sent to the new color under this deployment's own flag counts for its watch.
-    if (d && isLive(d.status) && s.flag.deploymentId === d.id && batch.epoch === s.flag.epoch) {
-      addCounts(core.watched, batch.colors[d.color]);
+    if (d && isLive(d.status) && d.watch && batch.epoch === d.watch.epoch) {
+      addCounts(d.watch, batch.colors[d.color]);
     }
   }
+  core.refreshConvergence(now);
+  if (milestone && hub.size) hub.broadcast("state", core.snapshot());
   if (hub.size && now - core.lastTrafficBroadcast >= TRAFFIC_BROADCAST_MS) {
     core.lastTrafficBroadcast = now;
-    hub.broadcast("traffic", { blue: traffic.latest("blue"), green: traffic.latest("green") });
+    hub.broadcast("traffic", {
+      blue: traffic.latest("blue"),
+      green: traffic.latest("green"),
+      convergence: convergenceView(s.convergence, now),
+    });
   }
 }

@@ -13,7 +13,7 @@ import { writeFlag } from "./flag-writer";
 import { recordHealth } from "./health";
 import { recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
-import { revert } from "./transitions";
+import { moveTraffic, revert } from "./transitions";
 
 /** Ends of a deployment that leave its release on the standby, not fit to take traffic back. */
 const REJECTED = new Set<DeploymentStatus>(["failed", "rolled_back", "aborted"]);
@@ -75,9 +75,7 @@ export async function rollback(
     finishedAt: iso(),
   };
   recordHistory(core, entry);
-  // Like any switch: routers may still send to `from` until the flag reaches them, so it stays warm.
-  core.s.colors[from].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
-  core.s.colors[to].drainingUntil = null;
+  moveTraffic(core, from, to);
   await writeFlag(core, to, null);
   return ok({ from, to, flag: core.s.flag, deploymentId: null });
 }

@@ -1,10 +1,14 @@
 import { notifications } from "../notify/task";
 import type { AlarmTask } from "./alarms";
 import type { Core } from "./core";
+import { deadlineTask } from "./deadlines";
+import { drainDue, settleDrains } from "./drain";
 import { HEALTH_REFRESH_MS, oldestHealthCheck, refreshHealth } from "./health";
 import { type ProbePhase, probeRound } from "./probe-round";
 
 const PROBED: readonly string[] = ["validating", "watching", "awaiting_decision"] satisfies ProbePhase[];
+
+import { flagTask } from "./reconcile";
 
 const probing = (core: Core) => {
   const d = core.s.deployment;
@@ -30,5 +34,14 @@ const health: AlarmTask = {
   run: (core) => refreshHealth(core),
 };
 
+/** Declares drained the colors whose drain is complete (by evidence, see drain.ts), and tells subscribers. */
+const drains: AlarmTask = {
+  name: "drains",
+  due: (core) => drainDue(core.s.colors, core.drainRules(), Date.now()),
+  async run(core) {
+    if (settleDrains(core.s.colors, core.drainRules(), Date.now())) await core.commit();
+  },
+};
+
 /** Every task of the controller's alarm, in the order they run when due together. */
-export const TASKS: readonly AlarmTask[] = [probes, health, notifications];
+export const TASKS: readonly AlarmTask[] = [flagTask, deadlineTask, probes, health, drains, notifications];

@@ -1,6 +1,7 @@
-import { type Deployment, type DeploymentStatus, isLive, type Probe } from "../../shared";
+import { type Color, type Deployment, type DeploymentStatus, isLive, type Probe } from "../../shared";
 import { emptySamples } from "../probes";
 import { type Core, iso } from "./core";
+import { gainTraffic, loseTraffic } from "./drain";
 import { emptyEvidence } from "./evidence";
 import { writeFlag } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
@@ -31,17 +32,27 @@ export function addProbe(d: Deployment, probe: Probe): void {
 export async function switchTo(core: Core, d: Deployment, detail: string): Promise<void> {
   d.promotedAt = iso();
   setStatus(d, "promoted", `${detail}; traffic ${d.previousColor} → ${d.color}`);
-  core.s.colors[d.previousColor].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
+  moveTraffic(core, d.previousColor, d.color);
   core.s.samples = emptySamples();
   if (d.watchSeconds === 0) {
     await writeFlag(core, d.color, d.id);
     return finish(core, d, "succeeded", "promoted (no watch period)");
   }
   setStatus(d, "watching", `watching ${d.color} for ${d.watchSeconds}s`);
-  core.watched = emptyEvidence();
+  // The watch judges only traffic routed under the epoch this switch creates.
+  d.watch = { epoch: core.s.flag.epoch + 1, startedAt: null, startedBy: null, ...emptyEvidence() };
   await writeFlag(core, d.color, d.id);
   core.nextProbeAt = Date.now() + d.thresholds.probeIntervalMs;
   await core.wake(core.nextProbeAt);
+}
+
+/**
+ * Bookkeeping of a switch (the flag is written after): `from` drains, so it stays warm while routers
+ * still send to it by the old flag.
+ */
+export function moveTraffic(core: Core, from: Color, to: Color): void {
+  loseTraffic(core.s.colors[from], Date.now());
+  gainTraffic(core.s.colors[to]);
 }
 
 /** Traffic back to where it was before the deployment. */
@@ -51,8 +62,7 @@ export async function revert(
   status: "rolled_back" | "aborted",
   reason: string,
 ): Promise<void> {
-  core.s.colors[d.color].drainingUntil = Date.now() + core.cfg.drainSeconds * 1000;
-  core.s.colors[d.previousColor].drainingUntil = null;
+  moveTraffic(core, d.color, d.previousColor);
   closeDeployment(core, d, status, reason);
   await writeFlag(core, d.previousColor, d.id);
 }

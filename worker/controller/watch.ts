@@ -1,7 +1,8 @@
 import { DEFAULT_THRESHOLDS, type Deployment } from "../../shared";
 import type { Core } from "./core";
-import { judgeEvidence } from "./evidence";
+import { emptyEvidence, judgeEvidence } from "./evidence";
 import { addProbe, breach, finish, setStatus } from "./transitions";
+import { startWatchClock, watchedMs } from "./watch-clock";
 
 export type WatchPhase = "watching" | "awaiting_decision";
 
@@ -15,19 +16,31 @@ const LOW_TRAFFIC = "low traffic";
 export async function judgeWatch(core: Core, d: Deployment, at: string): Promise<void> {
   // Deployments stored by an older version lack the newer thresholds.
   const t = { ...DEFAULT_THRESHOLDS, ...d.thresholds };
-  const v = judgeEvidence(core.watched, t);
+  const v = judgeEvidence(d.watch ?? emptyEvidence(), t);
   if (v.kind === "fail") {
     addProbe(d, { phase: "post", check: v.check, ok: false, at, detail: v.reason });
     return breach(core, d, v.check, v.reason);
   }
   if (v.kind === "pass") addProbe(d, { phase: "post", check: "router_5xx", ok: true, at, detail: v.detail });
-  const elapsed = Date.now() - Date.parse(d.promotedAt ?? at);
+  const now = Date.now();
+  core.refreshConvergence(now);
+  startWatchClock(d, core.s.convergence, core.cfg.drainSeconds, now);
+  const elapsed = watchedMs(d, now);
   if (d.status === "awaiting_decision") {
     if (v.kind === "pass") return finish(core, d, "succeeded", `enough router traffic arrived: ${v.detail}`);
     return core.commit();
   }
+  // Every return commits: the watch's counts are persisted once per round, never per router report.
   if (elapsed < d.watchSeconds * 1000) return core.commit();
-  if (v.kind === "pass") return finish(core, d, "succeeded", `watched ${d.watchSeconds}s without breach; ${v.detail}`);
+  const from = d.watch?.startedBy === "convergence" ? "99 % of router traffic on the new epoch" : "DRAIN_SECONDS";
+  if (v.kind === "pass") {
+    return finish(
+      core,
+      d,
+      "succeeded",
+      `watched ${d.watchSeconds}s (counted from ${from}) without breach; ${v.detail}`,
+    );
+  }
 
   const limit = Math.max(t.maxWatchSeconds, d.watchSeconds);
   const low = `${LOW_TRAFFIC}: ${v.detail} after ${Math.round(elapsed / 1000)}s`;

@@ -1,0 +1,67 @@
+// The many-location simulation, from the test's side: starts its Worker (test/sim/worker) with the
+// stand-in platform, and talks to its /sim/* hooks. Reusable by any test that needs edge locations whose
+// view of the flag lags (see traffic.ts for load and truth.ts for what really happened).
+import { resolve } from "node:path";
+import { type Stack, type StackOptions, startStack } from "../support/stack";
+
+export const SIM_CONFIG = resolve(import.meta.dirname, "worker/wrangler.toml");
+/** The request header that picks the simulated location (the sim Worker removes it). */
+export const LOCATION_HEADER = "x-sim-location";
+
+export interface SimOptions extends StackOptions {
+  /** simulated edge locations (SIM_LOCATIONS). */
+  locations?: number;
+  /** the most a KV write takes to reach a location, ms (SIM_MAX_LAG_MS); each location and write draws 0..this. */
+  maxLagMs?: number;
+  seed?: number;
+  /** how a location learns the flag (SIM_FLAG_SOURCE, see worker/sources.ts). */
+  flagSource?: string;
+}
+
+export interface Sim extends Stack {
+  locations: number;
+  maxLagMs: number;
+  /** makes the controller's KV writes fail (or work again). */
+  kvFaults(faults: { failPuts?: boolean }): Promise<void>;
+  /** while held, alarms the runtime delivers do nothing (so a test runs them itself). */
+  holdAlarms(held: boolean): Promise<void>;
+  /** runs the controller's alarm handler twice in a row; its storage and KV's flag after each run. */
+  alarmTwice(): Promise<{ first: string; second: string }>;
+  /** KV's raw flag, and writing it behind the controller's back. */
+  kv(): Promise<string | null>;
+  putKv(raw: string): Promise<void>;
+  /** every value KV held, with when it became visible at each location. */
+  writes(): Promise<Array<{ raw: string | null; seenAt: number; visibleAt: number[] }>>;
+}
+
+export async function startSim(opts: SimOptions = {}): Promise<Sim> {
+  const locations = opts.locations ?? 20;
+  const maxLagMs = opts.maxLagMs ?? 3000;
+  const stack = await startStack({
+    ...opts,
+    config: SIM_CONFIG,
+    vars: {
+      SIM_LOCATIONS: String(locations),
+      SIM_MAX_LAG_MS: String(maxLagMs),
+      SIM_SEED: String(opts.seed ?? 1),
+      SIM_FLAG_SOURCE: opts.flagSource ?? "kv",
+      ...opts.vars,
+    },
+  });
+  const sim = async <T>(method: string, path: string, body?: string): Promise<T> => {
+    const res = await fetch(`${stack.worker.url}/sim/${path}`, { method, body });
+    if (!res.ok) throw new Error(`${method} /sim/${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  return {
+    ...stack,
+    locations,
+    maxLagMs,
+    kvFaults: (faults) => sim("POST", "faults", JSON.stringify(faults)),
+    holdAlarms: (held) => sim("POST", "hold-alarms", JSON.stringify(held)),
+    alarmTwice: () => sim("POST", "alarm-twice"),
+    kv: async () => (await sim<{ value: string | null }>("GET", "kv")).value,
+    putKv: (raw) => sim("PUT", "kv", raw),
+    writes: () => sim("GET", "writes"),
+  };
+}

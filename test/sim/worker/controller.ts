@@ -1,0 +1,65 @@
+import { FLAG_KEY } from "../../../shared/schemas";
+import { DeploymentController } from "../../../worker/controller";
+import type { Env } from "../../../worker/env";
+
+export interface KvFaults {
+  /** every KV write of the controller throws, as when KV is unavailable or rate-limits it. */
+  failPuts?: boolean;
+}
+
+/** The controller's KV with writes that fail on demand (reads are untouched). */
+function faultyKv(kv: KVNamespace, faults: KvFaults): KVNamespace {
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "put") {
+        return (...args: Parameters<KVNamespace["put"]>) => {
+          if (faults.failPuts) return Promise.reject(new Error("simulated KV write failure"));
+          return target.put(...args);
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The real controller, with a KV that can fail, and hooks the tests drive. */
+export class SimController extends DeploymentController {
+  private readonly faults: KvFaults;
+  /** while true, alarms the runtime delivers do nothing: only simAlarmTwice runs the handler. */
+  private held = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    const faults: KvFaults = {};
+    super(ctx, { ...env, ROUTING: faultyKv(env.ROUTING, faults) });
+    this.faults = faults;
+  }
+
+  simFaults(faults: KvFaults): void {
+    Object.assign(this.faults, faults);
+  }
+
+  simHoldAlarms(held: boolean): void {
+    this.held = held;
+  }
+
+  override alarm(): Promise<void> {
+    return this.held ? Promise.resolve() : super.alarm();
+  }
+
+  /**
+   * Runs the alarm handler twice in a row (as an at-least-once delivery may) and returns the stored
+   * state and KV's flag after each run. The pending alarm is cleared around them so only these two run.
+   */
+  async simAlarmTwice(): Promise<{ first: string; second: string }> {
+    const once = async () => {
+      await super.alarm();
+      await this.ctx.storage.deleteAlarm();
+      const stored = [...(await this.ctx.storage.list())];
+      return JSON.stringify({ stored, kv: await this.env.ROUTING.get(FLAG_KEY) });
+    };
+    await this.ctx.storage.deleteAlarm();
+    const first = await once();
+    return { first, second: await once() };
+  }
+}

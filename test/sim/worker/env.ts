@@ -1,0 +1,9 @@
+import type { Env } from "../../../worker/env";
+
+/** The project's bindings plus the simulation's own knobs (wrangler.toml beside this file). */
+export interface SimEnv extends Env {
+  SIM_LOCATIONS?: string;
+  SIM_MAX_LAG_MS?: string;
+  SIM_SEED?: string;
+  SIM_FLAG_SOURCE?: string;
+}

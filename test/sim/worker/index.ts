@@ -1,0 +1,56 @@
+// Entry of the simulation Worker (wrangler.toml beside it). Requests with `x-sim-location: i` are routed
+// by simulated location i; /sim/* drives the simulation; everything else is the project's own app.
+import { FLAG_KEY } from "../../../shared/schemas";
+import { controller } from "../../../worker/env";
+import app from "../../../worker/index";
+import { route } from "../../../worker/router";
+import type { SimController } from "./controller";
+import type { SimEnv } from "./env";
+import { World } from "./locations";
+
+export { SimController } from "./controller";
+
+// (test/sim/harness.ts sends it.)
+const LOCATION_HEADER = "x-sim-location";
+
+let world: World | null = null;
+
+const sim = (env: SimEnv) => controller(env) as unknown as DurableObjectStub<SimController>;
+
+async function simApi(request: Request, env: SimEnv, w: World): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  const key = `${request.method} ${pathname}`;
+  if (key === "POST /sim/faults") {
+    await sim(env).simFaults(await request.json());
+    return Response.json({ ok: true });
+  }
+  if (key === "POST /sim/alarm-twice") return Response.json(await sim(env).simAlarmTwice());
+  if (key === "POST /sim/hold-alarms") {
+    await sim(env).simHoldAlarms((await request.json()) === true);
+    return Response.json({ ok: true });
+  }
+  // KV changed behind the controller's back (a hand edit), bypassing the controller.
+  if (key === "PUT /sim/kv") {
+    await env.ROUTING.put(FLAG_KEY, await request.text());
+    return Response.json({ ok: true });
+  }
+  if (key === "GET /sim/kv") return Response.json({ value: await env.ROUTING.get(FLAG_KEY) });
+  if (key === "GET /sim/writes") return Response.json(w.propagation.writes(w.locations.length));
+  return Response.json({ error: { code: "not_found", message: key } }, { status: 404 });
+}
+
+export default {
+  fetch(request: Request, env: SimEnv, ctx: ExecutionContext): Promise<Response> | Response {
+    world ??= new World(env);
+    const at = request.headers.get(LOCATION_HEADER);
+    if (at !== null) {
+      const location = world.locations[Number(at)];
+      if (!location) return Response.json({ error: { code: "no_location", message: at } }, { status: 400 });
+      const headers = new Headers(request.headers);
+      headers.delete(LOCATION_HEADER);
+      return route(new Request(request, { headers }), env, ctx, location);
+    }
+    if (new URL(request.url).pathname.startsWith("/sim/")) return simApi(request, env, world);
+    return app.fetch(request, env, ctx);
+  },
+};

@@ -1,0 +1,29 @@
+import { Counters } from "../../../worker/counters";
+import type { RouterIsolate } from "../../../worker/isolate";
+import type { SimEnv } from "./env";
+import { Propagation } from "./propagation";
+import { SOURCES } from "./sources";
+
+const num = (v: string | undefined, fallback: number) => (v ? Number(v) : fallback);
+
+/** One simulated edge location: a router isolate of its own (flag source, counters). */
+export interface Location extends RouterIsolate {
+  index: number;
+}
+
+/** The simulated edge: SIM_LOCATIONS locations sharing one simulated KV propagation. */
+export class World {
+  readonly propagation: Propagation;
+  readonly locations: Location[];
+
+  constructor(env: SimEnv) {
+    const source = SOURCES[env.SIM_FLAG_SOURCE ?? "kv"];
+    if (!source) throw new Error(`SIM_FLAG_SOURCE ${env.SIM_FLAG_SOURCE}: not one of ${Object.keys(SOURCES)}`);
+    this.propagation = new Propagation(env.ROUTING, num(env.SIM_MAX_LAG_MS, 3000), num(env.SIM_SEED, 1));
+    this.locations = Array.from({ length: num(env.SIM_LOCATIONS, 20) }, (_, index) => ({
+      index,
+      flag: source({ index, propagation: this.propagation }),
+      counters: new Counters(),
+    }));
+  }
+}
