@@ -123,7 +123,7 @@ describe("verdicts by evidence", () => {
       done = await s.control.deployment(d.id);
     }
     expect(done.status, done.reason ?? "").toBe("succeeded");
-    expect(done.reason).toMatch(/^watched 2s without breach; router 5xx 0\.0% \(\d+\/\d+\)$/);
+    expect(done.reason).toMatch(/^watched 2s \(counted from [^)]+\) without breach; router 5xx 0\.0% \(\d+\/\d+\)$/);
     expect((await s.control.state()).active).toBe(color);
   });
 });
