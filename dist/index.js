@@ -59988,7 +59988,11 @@ var DeploymentRequest = external_exports.object({
   actor: external_exports.string().max(128).optional(),
   autoPromote: external_exports.boolean().optional(),
   thresholds: Thresholds.partial().optional(),
-  watchSeconds: external_exports.number().int().min(0).max(3600).optional()
+  watchSeconds: external_exports.number().int().min(0).max(3600).optional(),
+  /** `awaiting_promotion` ends `aborted` after this long (default: the Worker's PROMOTION_TIMEOUT_SECONDS). */
+  promotionTimeoutSeconds: external_exports.number().int().min(1).max(604800).optional(),
+  /** validation without a verdict ends `failed` after this long (default: VALIDATION_TIMEOUT_SECONDS). */
+  validationTimeoutSeconds: external_exports.number().int().min(1).max(86400).optional()
 }).strict();
 var RollbackRequest = external_exports.object({
   reason: external_exports.string().max(500).optional(),
@@ -60032,6 +60036,39 @@ var Probe = external_exports.object({
   latencyMs: external_exports.number().optional(),
   detail: external_exports.string()
 });
+var Convergence = external_exports.object({
+  epoch: external_exports.number().int().nonnegative(),
+  /** the color this epoch sends traffic to. */
+  color: Color,
+  /** when the controller switched to this epoch (ISO). */
+  since: external_exports.string(),
+  /** share of router requests routed under this epoch over the last few seconds (0..1); null without traffic. */
+  share: external_exports.number().min(0).max(1).nullable(),
+  /** requests reported since the switch, routed under this epoch and under older ones. */
+  requests: external_exports.object({ current: external_exports.number(), older: external_exports.number() }),
+  /**
+   * ms after the switch when the share first reached 50 % and 99 %; for 100 %, when the last older-epoch
+   * traffic was reported (set once a window without any has confirmed it, cleared if more turns up).
+   */
+  reached: external_exports.object({ "50": external_exports.number().nullable(), "99": external_exports.number().nullable(), "100": external_exports.number().nullable() }),
+  /** last time a router reported traffic under an older epoch (ISO). */
+  lastOlderAt: external_exports.string().nullable()
+});
+var Watch = external_exports.object({
+  /** the flag epoch whose traffic is judged (the switch's). */
+  epoch: external_exports.number().int().nonnegative(),
+  /**
+   * when `watchSeconds` started counting (ISO): convergence first reached 99 %, or DRAIN_SECONDS after the
+   * switch if it had not by then, whichever came first; null until one of them happens.
+   */
+  startedAt: external_exports.string().nullable(),
+  startedBy: external_exports.enum(["convergence", "drain_seconds"]).nullable(),
+  /** router outcomes on the new color routed under `epoch` (what the watch judges). */
+  requests: external_exports.number().int().nonnegative(),
+  errors5xx: external_exports.number().int().nonnegative(),
+  timeouts: external_exports.number().int().nonnegative(),
+  paths: external_exports.record(external_exports.string(), external_exports.object({ requests: external_exports.number(), errors5xx: external_exports.number() }))
+});
 var Deployment = external_exports.object({
   id: external_exports.string(),
   version: external_exports.string(),
@@ -60053,7 +60090,14 @@ var Deployment = external_exports.object({
   steps: external_exports.array(Step),
   probes: external_exports.array(Probe),
   /** aggregate of the pre-promotion probes, for the report. */
-  summary: external_exports.object({ samples: external_exports.number(), errors: external_exports.number(), p95Ms: external_exports.number().nullable() }).optional()
+  summary: external_exports.object({ samples: external_exports.number(), errors: external_exports.number(), p95Ms: external_exports.number().nullable() }).optional(),
+  /** deadlines (absent in records from before they existed). */
+  promotionTimeoutSeconds: external_exports.number().optional(),
+  validationTimeoutSeconds: external_exports.number().optional(),
+  /** the post-switch watch: its evidence and when its period started. */
+  watch: Watch.optional(),
+  /** convergence of each flag change this deployment made: the switch, then a revert if any. */
+  convergence: external_exports.array(Convergence).optional()
 });
 var HealthState = external_exports.enum(["healthy", "unhealthy", "unknown"]);
 var ColorInfo = external_exports.object({
@@ -60061,8 +60105,21 @@ var ColorInfo = external_exports.object({
   version: external_exports.string().nullable(),
   health: HealthState,
   checkedAt: external_exports.string().nullable(),
-  /** until when the color must stay warm after losing traffic (ISO), null when not draining. */
-  drainingUntil: external_exports.string().nullable()
+  /**
+   * while draining, the earliest time it can be drained by what is known now (ISO; later router reports
+   * can push it back); null when not draining.
+   */
+  drainingUntil: external_exports.string().nullable(),
+  /** why it still drains: what it waits for, in words (null when not draining). */
+  drain: external_exports.object({
+    /** when it lost traffic (ISO). */
+    since: external_exports.string(),
+    /** last time a router reported sending it traffic under an older epoch (ISO). */
+    lastOlderTrafficAt: external_exports.string().nullable(),
+    waitingFor: external_exports.array(external_exports.string())
+  }).nullable().optional(),
+  /** when it was last declared drained (ISO). */
+  drainedAt: external_exports.string().nullable().optional()
 });
 var HistoryEntry = external_exports.object({
   kind: external_exports.enum(["deployment", "rollback"]),
@@ -60125,11 +60182,28 @@ var NotifyPayload = external_exports.object({
   text: external_exports.string(),
   event: external_exports.record(external_exports.string(), external_exports.unknown())
 });
+var FlagSync = external_exports.object({
+  /** since when KV has not held the controller's flag (ISO); null while it does. */
+  outOfSyncSince: external_exports.string().nullable(),
+  /** when KV last came to hold it. */
+  syncedAt: external_exports.string().nullable(),
+  /** when KV was last read to compare. */
+  checkedAt: external_exports.string().nullable(),
+  /** failed writes since it was last in sync, the last one's error, and when the next try is due. */
+  failures: external_exports.number().int().nonnegative(),
+  lastError: external_exports.string().nullable(),
+  retryAt: external_exports.string().nullable()
+});
 var State = external_exports.object({
   active: Color,
   standby: Color,
   epoch: external_exports.number(),
   flag: Flag,
+  /** false while KV does not hold `flag` (a failed write being retried, or KV changed behind the controller). */
+  flagInSync: external_exports.boolean().optional(),
+  flagSync: FlagSync.optional(),
+  /** how far the routers have moved to the current epoch. */
+  convergence: Convergence.optional(),
   colors: external_exports.object({ blue: ColorInfo, green: ColorInfo }),
   deployment: Deployment.nullable(),
   history: external_exports.array(HistoryEntry),
@@ -60173,7 +60247,12 @@ var CounterFlush = external_exports.object({
   to: external_exports.number(),
   colors: external_exports.object({ blue: ColorCounters, green: ColorCounters })
 });
-var TrafficEvent = external_exports.object({ blue: TrafficPoint.nullable(), green: TrafficPoint.nullable() });
+var TrafficEvent = external_exports.object({
+  blue: TrafficPoint.nullable(),
+  green: TrafficPoint.nullable(),
+  /** the live convergence to the current epoch. */
+  convergence: Convergence.optional()
+});
 
 // shared/latency.ts
 function quantile(samples, q) {
