@@ -14,16 +14,12 @@ const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterReque
 /** Blue and green origins (both v1) and the Worker; no draining unless a test asks for it. */
 const stack = (opts: StackOptions = {}) => startStack({ drainSeconds: 0, ...opts });
 
-/**
- * State without the parts that move on their own (health check times, live traffic, flag checks, convergence,
- * and the storage use, measured at most every 2 s so it may trail writes made before the test).
- */
+/** State without the parts that move on their own (health check times, live traffic, flag checks, convergence). */
 const stable = (s: State) => ({
   ...s,
   traffic: null,
   flagSync: null,
   convergence: null,
-  storage: null,
   colors: { blue: s.colors.blue.version, green: s.colors.green.version },
   // Every call adds an audit row, so the database grows; the keys (state, records) must not change.
   storage: s.storage ? { keys: s.storage.keys, records: s.storage.records } : s.storage,
