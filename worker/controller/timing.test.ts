@@ -116,7 +116,7 @@ describe("deadlines", () => {
 describe("the watch's evidence", () => {
   test("survives the Worker and its Durable Object restarting mid-watch", async () => {
     const dir = await mkdtemp(join(tmpdir(), "bg-watch-"));
-    let s = await startStack({ persistTo: dir, drainSeconds: 0, versions: { green: "v2" } });
+    let s: Stack | null = await startStack({ persistTo: dir, drainSeconds: 0, versions: { green: "v2" } });
     try {
       const stop = steady(s.worker.url, 20);
       const res = await s.control.deploy({ version: "v2", ...FAST, watchSeconds: 600 });
@@ -132,6 +132,7 @@ describe("the watch's evidence", () => {
       before = await s.control.deployment(res.json.id);
       expect(before.watch?.requests).toBeGreaterThanOrEqual(30);
       await s.stop();
+      s = null;
       s = await startStack({ persistTo: dir, drainSeconds: 0, versions: { green: "v2" } });
       const after = await s.control.deployment(res.json.id);
       expect(after.status).toBe("watching");
@@ -139,7 +140,7 @@ describe("the watch's evidence", () => {
       expect(after.watch?.requests).toBeGreaterThanOrEqual(before.watch?.requests ?? Infinity);
       await s.control.call("POST", `/api/deployments/${res.json.id}/abort`);
     } finally {
-      await s.stop();
+      await s?.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });
