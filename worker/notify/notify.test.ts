@@ -120,6 +120,13 @@ test("an abort and a manual rollback are told, with who did it", async () => {
   const aborted = good.payloads.find((p) => p.event.deploymentId === res.json.id && p.event.status === "aborted");
   expect(aborted?.text).toBe("[production] ⏹️ v3 → blue: aborted — aborted by control-token");
 
+  // A deadline ends a deployment: told as that status change, with the deadline as its reason.
+  const late = await s.control.deploy({ version: "v3", ...FAST, autoPromote: false, promotionTimeoutSeconds: 1 });
+  expect(late.status).toBe(201);
+  await poll(() => statuses(good, late.json.id)).toEqual(["validating", "awaiting_promotion", "aborted"]);
+  const timedOut = good.payloads.find((p) => p.event.deploymentId === late.json.id && p.event.status === "aborted");
+  expect(timedOut?.text).toMatch(/^\[production\] ⏹️ v3 → blue: aborted — promotion deadline: not promoted within 1 s/);
+
   const rb = await s.control.call("POST", "/api/rollback", { reason: "smoke test", force: true });
   expect(rb.status).toBe(200);
   await poll(() => good.payloads.filter((p) => p.type === "rollback").length).toBe(1);
