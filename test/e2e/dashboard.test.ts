@@ -1,5 +1,6 @@
 // The dashboard in a real browser (headless Chromium via playwright-core) against the whole local stack:
-// live updates without reload, switch-to-screen delay, the promote/abort/rollback buttons and their errors.
+// live updates without reload, switch-to-screen delay, the promote/abort/rollback buttons and their errors,
+// a viewer's page (no buttons, still live) and the operator's audit log.
 import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -18,6 +19,7 @@ const MAX_SWITCH_TO_SCREEN_MS = 1000;
 // Generous: other test files share the two cores.
 const UI_TIMEOUT_MS = 15_000;
 const FAST = { thresholds: { probeIntervalMs: 150, minSamples: 4 }, autoPromote: false } as const;
+const VIEW_TOKEN = "dashboard-test-view-token";
 
 let stack: Stack;
 let browser: BrowserHandle;
@@ -27,7 +29,7 @@ let load: HttpShipper;
 let proxy: TcpProxy;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ vars: { VIEW_TOKEN } });
   // Steady log traffic through the Worker, so the chart and the live rates have something to show.
   load = new HttpShipper({ url: stack.worker.url, producer: "dashboard-load", entriesPerSecond: 60, batchSize: 4 });
   load.start();
@@ -48,9 +50,9 @@ const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, f
 const activeOnPage = () => page.locator("#active-name").getAttribute("data-color");
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: UI_TIMEOUT_MS, interval: 50 });
 
-/** Deploys `version` to green (the stand-in's "deploy command") and starts a deployment; waits out draining. */
-async function deploy(version: string, watchSeconds: number): Promise<Deployment> {
-  stack.platforms.green.setVersion(version);
+/** Deploys `version` to the idle color (the stand-in's "deploy command") and starts a deployment; waits out draining. */
+async function deploy(version: string, watchSeconds: number, idle: Color = "green"): Promise<Deployment> {
+  stack.platforms[idle].setVersion(version);
   const req: DeploymentRequest = { version, watchSeconds, ...FAST };
   for (;;) {
     const res = await stack.control.deploy(req);
@@ -245,3 +247,41 @@ test("reconnects by itself when the connection drops", async () => {
   expect(res.status).toBe(200);
   await poll(activeOnPage).toBe("green");
 });
+
+test("a viewer (VIEW_TOKEN) gets live updates and no buttons; only the operator's page shows the audit log", async () => {
+  const viewer = await browser.context.newPage();
+  try {
+    await viewer.goto(`${stack.worker.url}/dashboard`);
+    await viewer.fill("#signin-token", VIEW_TOKEN);
+    await viewer.click("#signin-ok");
+    await poll(() => viewer.locator("#role").textContent()).toBe("Signed in as viewer");
+    await poll(() => viewer.locator("#conn").textContent()).toBe("Live");
+    const visibleButtons = () => viewer.locator("button:visible").allTextContents();
+
+    const d = await deploy("v5", 60, "blue");
+    await poll(() => viewer.locator(`#dep-${d.id}`).count()).toBe(1);
+    await poll(() => viewer.locator("#deployment-body .phase.current .label").textContent()).toBe("Awaiting promotion");
+    // The operator's tab offers to promote now; the viewer's offers nothing but signing out.
+    await poll(() => page.locator("#btn-promote").isVisible()).toBe(true);
+    expect((await visibleButtons()).map((t) => t.trim())).toEqual(["Sign out"]);
+    expect(await viewer.locator("#audit-panel").isHidden()).toBe(true);
+    await viewer.screenshot({ path: `${SHOTS}/12-viewer.png`, fullPage: true });
+
+    // Someone else promotes: the viewer's page follows live, still without buttons.
+    expect((await stack.control.call("POST", `/api/deployments/${d.id}/promote`)).status).toBe(200);
+    await poll(() => viewer.locator("#active-name").getAttribute("data-color")).toBe("blue");
+    expect((await visibleButtons()).map((t) => t.trim())).toEqual(["Sign out"]);
+
+    // The operator's page lists the calls: the viewer's stream and the promote.
+    expect(await page.locator("#audit-panel").isVisible()).toBe(true);
+    await poll(() => page.locator("#audit-body").textContent()).toContain(`POST /api/deployments/${d.id}/promote`);
+    const audit = (await page.locator("#audit-body").textContent()) ?? "";
+    expect(audit).toMatch(/view token\s*viewer\s*GET \/api\/events\s*200/);
+    expect(audit).not.toContain(VIEW_TOKEN);
+    expect(audit).not.toContain(stack.token);
+    await shot("13-audit");
+    expect((await stack.control.call("POST", `/api/deployments/${d.id}/abort`)).status).toBe(200);
+  } finally {
+    await viewer.close();
+  }
+}, 120_000);

@@ -1,5 +1,6 @@
 import favicon from "./static/favicon.svg";
 import actionsJs from "./static/js/actions.js";
+import auditJs from "./static/js/audit.js";
 import chartJs from "./static/js/chart.js";
 import domJs from "./static/js/dom.js";
 import formatJs from "./static/js/format.js";
@@ -22,6 +23,7 @@ export const ASSETS: Record<string, { body: string; type: string }> = {
   "js/chart.js": { body: chartJs, type: JS },
   "js/view.js": { body: viewJs, type: JS },
   "js/actions.js": { body: actionsJs, type: JS },
+  "js/audit.js": { body: auditJs, type: JS },
   "js/format.js": { body: formatJs, type: JS },
   "js/dom.js": { body: domJs, type: JS },
   "js/notify.js": { body: notifyJs, type: JS },

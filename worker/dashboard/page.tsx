@@ -42,6 +42,7 @@ const Shell: FC = () => (
           </div>
         </div>
         <div class="top-right">
+          <span id="role" class="role" hidden />
           <span id="conn" class="conn" role="status">
             Connecting…
           </span>
@@ -59,11 +60,11 @@ const Shell: FC = () => (
         <form id="signin" class="panel signin" aria-labelledby="signin-title" hidden>
           <h2 id="signin-title">Sign in</h2>
           <p class="muted small">
-            The dashboard shows what the control API shows, so it needs the control token (CONTROL_TOKEN). It is kept in
-            this tab only.
+            The dashboard shows what the control API shows, so it needs a token: VIEW_TOKEN to watch (no buttons),
+            CONTROL_TOKEN to also promote, abort and roll back. It is kept in this tab only.
           </p>
           <label class="field">
-            <span>Control token</span>
+            <span>Token</span>
             <input id="signin-token" type="password" autocomplete="off" spellcheck={false} required />
           </label>
           <p id="signin-error" class="notice bad" role="alert" hidden />
@@ -77,7 +78,7 @@ const Shell: FC = () => (
             <div id="hero-body" class="hero-body">
               <p class="muted">Loading state…</p>
             </div>
-            <div class="hero-actions">
+            <div id="hero-actions" class="hero-actions" hidden>
               <button type="button" id="btn-rollback" class="btn danger" disabled>
                 Roll back
               </button>
@@ -115,6 +116,20 @@ const Shell: FC = () => (
           <Panel id="notifications" title="Notifications">
             <div id="notifications-body" />
           </Panel>
+
+          <div id="audit-panel" hidden>
+            <Panel
+              id="audit"
+              title="Audit log"
+              aside={
+                <button type="button" id="audit-refresh" class="btn">
+                  Refresh
+                </button>
+              }
+            >
+              <div id="audit-body" />
+            </Panel>
+          </div>
         </div>
       </main>
 

@@ -1,6 +1,7 @@
 // Boots the dashboard: follows the live state stream and redraws the parts that changed.
 
 import { forgetToken, savedToken, saveToken, setupActions } from "./actions.js";
+import { AuditPanel, whoAmI } from "./audit.js";
 import { chart, legend } from "./chart.js";
 import { byId, render } from "./dom.js";
 import { colorName } from "./format.js";
@@ -12,12 +13,16 @@ import * as view from "./view.js";
 /** @typedef {import("../../../../shared/schemas").State} State */
 /** @typedef {import("../../../../shared/schemas").TrafficEvent} TrafficEvent */
 /** @typedef {import("./chart.js").Marker} Marker */
+/** @typedef {import("../../../../shared/audit").Role} Role */
 
 const NOTICE_MS = 6000;
 
 /** @type {State | null} */
 let state = null;
 const traffic = new Traffic();
+/** The signed-in token's role; null until known (buttons stay hidden meanwhile). @type {Role | null} */
+let role = null;
+const audit = new AuditPanel();
 
 /**
  * Every flag change the history tells about. The controller rewrites a deployment's entry only when it
@@ -47,15 +52,18 @@ function markers(s) {
 
 /** @param {State} s */
 function drawButtons(s) {
+  // Promote, abort and rollback are the operator's; a viewer's or deployer's page has no buttons.
+  const operator = role === "operator";
+  byId("hero-actions").hidden = !operator;
   const d = s.deployment;
   const running = d !== null && d.finishedAt === null;
   const promote = byId("btn-promote");
-  promote.hidden = d?.status !== "awaiting_promotion" && d?.status !== "awaiting_decision";
+  promote.hidden = !operator || (d?.status !== "awaiting_promotion" && d?.status !== "awaiting_decision");
   if (d) {
     promote.textContent =
       d.status === "awaiting_decision" ? `Accept ${d.version} on ${d.color}` : `Promote ${d.version} to ${d.color}`;
   }
-  byId("btn-abort").hidden = !running;
+  byId("btn-abort").hidden = !operator || !running;
 
   // Before the switch the standby color is the one under test: rolling back onto it is refused (409).
   const blocked = running && (d.status === "validating" || d.status === "awaiting_promotion");
@@ -134,11 +142,25 @@ function drawToken() {
 /** The running stream; aborted on sign-out or a new sign-in. @type {AbortController | null} */
 let session = null;
 
+/** What changes when someone acts: the flag, the deployment's status, the history. @param {State} s */
+const transition = (s) => `${s.epoch} ${s.deployment?.id} ${s.deployment?.status} ${s.history.length}`;
+
+/** @param {Role | null} next */
+function showRole(next) {
+  role = next;
+  const badge = byId("role");
+  badge.hidden = next === null;
+  badge.textContent = next ? `Signed in as ${next}` : "";
+  audit.show(next === "operator" ? savedToken() : null);
+  draw();
+}
+
 /** @param {string | null} error */
 function showSignIn(error) {
   session?.abort();
   session = null;
   state = null;
+  showRole(null);
   byId("content").hidden = true;
   byId("signin").hidden = false;
   const box = byId("signin-error");
@@ -150,6 +172,19 @@ function showSignIn(error) {
   document.body.classList.remove("stale");
   drawToken();
   byId("signin-token").focus();
+}
+
+/** Asks the API what `token` may do; a refusal signs out, no answer leaves the role to the next state event. */
+let learning = false;
+async function learnRole(/** @type {string} */ token) {
+  if (learning) return;
+  learning = true;
+  const who = await whoAmI(token).finally(() => {
+    learning = false;
+  });
+  if (who === null || session === null || savedToken() !== token) return;
+  if ("unauthorized" in who) showSignIn(who.unauthorized);
+  else if (role !== who.role) showRole(who.role);
 }
 
 /** Follows the control API's event stream with `token`; the token is kept once the API accepted it. */
@@ -173,7 +208,11 @@ function signIn(/** @type {string} */ token) {
           saveToken(token);
           drawToken();
         }
-        onState(/** @type {State} */ (data));
+        if (role === null) learnRole(token);
+        const next = /** @type {State} */ (data);
+        // The audit log is read again after a transition, not on every state event.
+        if (transition(next) !== (state && transition(state))) audit.refresh();
+        onState(next);
       } else if (name === "traffic") {
         traffic.add(/** @type {TrafficEvent} */ (data));
         draw();
@@ -200,6 +239,7 @@ byId("signin").addEventListener("submit", (ev) => {
   const token = /** @type {HTMLInputElement} */ (byId("signin-token")).value.trim();
   if (token) signIn(token);
 });
+byId("audit-refresh").addEventListener("click", () => audit.refresh());
 byId("chart-legend").innerHTML = legend();
 
 // Relative times, live rates and the chart's time axis move even when nothing is reported.
