@@ -60377,7 +60377,7 @@ var ControlClient = class {
     const call = `${method} ${path}`;
     if (res.status === 401) {
       return new ControlApiError(
-        `the Worker rejected the credentials for ${call} (401: ${detail}). Check the \`token\` input (the Worker's CONTROL_TOKEN) or, with GitHub OIDC, the Worker's OIDC_AUDIENCE and OIDC_REPOSITORIES.`,
+        `the Worker rejected the credentials for ${call} (401: ${detail}). Check the \`token\` input (the Worker's CONTROL_TOKEN) or, with GitHub OIDC, the Worker's OIDC_AUDIENCE and its claim policy (OIDC_REPOSITORIES, OIDC_REFS, OIDC_EVENTS, OIDC_ENVIRONMENTS, OIDC_WORKFLOWS; the message names the claim that failed).`,
         401,
         code
       );
