@@ -57,7 +57,9 @@ export async function readBack(
   const url = `${origin.replace(/\/$/, "")}${template.replaceAll("{id}", encodeURIComponent(id))}`;
   const deadline = acceptedAt + timeoutMs;
   let reads = 0;
-  let last = "no read";
+  // The last answer says more than a last read cut short by the deadline.
+  let answer: string | null = null;
+  let error = "no read";
   for (;;) {
     reads++;
     try {
@@ -70,9 +72,9 @@ export async function readBack(
       if (res.ok && holds(parse(text), id)) {
         return { ok: true, latencyMs: ms, detail: `canary read back after ${ms} ms (${reads} reads)` };
       }
-      last = res.ok ? `${res.status} without it` : `${res.status}`;
+      answer = res.ok ? `${res.status} without it` : `${res.status}`;
     } catch (e) {
-      last = `unreachable: ${(e as Error).message}`;
+      error = `unreachable: ${(e as Error).message}`;
     }
     if (Date.now() + READ_EVERY_MS >= deadline) break;
     await sleep(READ_EVERY_MS);
@@ -80,6 +82,6 @@ export async function readBack(
   return {
     ok: false,
     latencyMs: Date.now() - acceptedAt,
-    detail: `canary ${id} was accepted but not readable within ${timeoutMs} ms (${reads} reads, last: ${last})`,
+    detail: `canary ${id} was accepted but not readable within ${timeoutMs} ms (${reads} reads, ${answer ? `last answer: ${answer}` : error})`,
   };
 }
