@@ -88,7 +88,8 @@ describe("followDeployment against the real Worker", () => {
     const started = await client.startDeployment({
       version: "v1",
       watchSeconds: 1,
-      thresholds: { probeIntervalMs: 100, minSamples: 4, maxP95Ms: 5000 },
+      // No log traffic here: without minRouterRequests 0 the watch would wait for a decision (onInconclusive).
+      thresholds: { probeIntervalMs: 100, minSamples: 4, maxP95Ms: 5000, minRouterRequests: 0 },
     });
     const seen: string[] = [];
     const followed = await followDeployment(client, started, {
