@@ -24,7 +24,8 @@ let files: Awaited<ReturnType<typeof actionFiles>>;
 
 beforeAll(async () => {
   stack = await startStack({ drainSeconds: 1 });
-  deployer = await startDeployer(stack, { "v-500": { errorRate: 1 }, "v-crash": { crashAfter: 2 } });
+  // v-crash survives one validation round (3 canaries, one per CANARY entry) and dies after the switch.
+  deployer = await startDeployer(stack, { "v-500": { errorRate: 1 }, "v-crash": { crashAfter: 3 } });
   files = await actionFiles();
   // Only GitHub is faked: the Worker and the origins are real and reached over loopback.
   msw.listen({

@@ -123,6 +123,8 @@ export type ProbeCheck = z.infer<typeof ProbeCheck>;
 export const Probe = z.object({
   phase: z.enum(["pre", "post"]),
   check: ProbeCheck,
+  /** canary probes: which one (`/v1/logs otlp-proto`, path and format from CANARY). */
+  target: z.string().optional(),
   ok: z.boolean(),
   at: z.string(),
   latencyMs: z.number().optional(),

@@ -76,7 +76,14 @@ describe("deployment controller", () => {
     [
       "500s on ingest",
       { errorRate: 1 },
-      /^canary check failed: 1 of 1 failed \(100\.0% over 1\.0%\), last: canary rejected: 500$/,
+      /^canary check failed: \/ingest ndjson: 1 of 1 failed \(100\.0% over 1\.0%\), last: canary rejected: 500$/,
+    ],
+    // Issue 16: validation used to post NDJSON only, so a release broken on OTLP took all traffic.
+    ["500s on OTLP only", { errorRate: 1, errorPaths: ["/v1/logs"] }, /^canary check failed: \/v1\/logs otlp-json: /],
+    [
+      "500s on OTLP/protobuf only",
+      { errorRate: 1, errorContentTypes: ["protobuf"] },
+      /^canary check failed: \/v1\/logs otlp-proto: /,
     ],
     ["slow", { latencyMs: 150 }, /latency check failed: p95 latency \d+ ms over 50 ms/],
   ])("a %s release fails validation; traffic never moves", async (_name, faults, reason) => {
@@ -122,8 +129,8 @@ describe("deployment controller", () => {
       watchSeconds: 30,
     });
     await s.control.waitFor(res.json.id, "watching");
-    // Only the producers' OTLP traffic fails now; the probes (health, canary on /ingest) stay green.
-    platformOf(color).setFaults({ errorRate: 1, errorPaths: ["/v1/logs"] });
+    // Only the producers' traffic fails now (its content type); the probes (health, canaries) stay green.
+    platformOf(color).setFaults({ errorRate: 1, errorContentTypes: ["text/plain"] });
     const deadline = Date.now() + 20_000;
     let done = await s.control.deployment(res.json.id);
     while (done.status === "watching" && Date.now() < deadline) {
@@ -146,8 +153,8 @@ describe("deployment controller", () => {
       watchSeconds: 2,
     });
     await s.control.waitFor(res.json.id, "awaiting_promotion");
-    // Preview traffic to the new color fails before the switch (the probes' paths stay fine)…
-    platformOf(color).setFaults({ errorRate: 1, errorPaths: ["/v1/logs"] });
+    // Preview traffic to the new color fails before the switch (the probes' content types stay fine)…
+    platformOf(color).setFaults({ errorRate: 1, errorContentTypes: ["text/plain"] });
     const preview = { "x-deploy-color": color, authorization: `Bearer ${s.token}` };
     const failed = await Promise.all(
       Array.from({ length: 20 }, () =>

@@ -1,3 +1,4 @@
+import { CANARY_FORMATS, type CanaryFormat, type CanaryTarget } from "./canary";
 import type { DeploymentController } from "./controller";
 
 /** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN and VIEW_TOKEN secrets). */
@@ -7,7 +8,7 @@ export interface Env {
   BLUE_ORIGIN: string;
   GREEN_ORIGIN: string;
   HEALTH_PATH?: string;
-  CANARY_PATH?: string;
+  CANARY?: string;
   FLAG_CACHE_MS?: string;
   MAX_BODY_BYTES?: string;
   DRAIN_SECONDS?: string;
@@ -38,12 +39,27 @@ export function num(value: string | undefined, fallback: number): number {
   return value !== undefined && value !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
+/** `CANARY`: comma-separated `path:format`; unknown formats are skipped rather than crashing every request. */
+function canary(value: string | undefined): CanaryTarget[] {
+  const targets: CanaryTarget[] = [];
+  for (const item of (value || "/ingest:ndjson,/v1/logs:otlp-json,/v1/logs:otlp-proto").split(",")) {
+    const at = item.lastIndexOf(":");
+    const path = item.slice(0, at).trim();
+    const format = item.slice(at + 1).trim() as CanaryFormat;
+    if (path.startsWith("/") && CANARY_FORMATS.includes(format)) targets.push({ path, format });
+  }
+  return targets;
+}
+
 /** Parsed configuration with the defaults DESIGN.md names. */
 export function config(env: Env) {
+  const canaryTargets = canary(env.CANARY);
   return {
     origins: { blue: env.BLUE_ORIGIN, green: env.GREEN_ORIGIN },
     healthPath: env.HEALTH_PATH || "/health",
-    canaryPath: env.CANARY_PATH || "/ingest",
+    canary: canaryTargets,
+    /** the distinct canary paths: router counters keep one entry each, plus `other`. */
+    canaryPaths: new Set(canaryTargets.map((t) => t.path)),
     flagCacheMs: num(env.FLAG_CACHE_MS, 1000),
     maxBodyBytes: num(env.MAX_BODY_BYTES, 5_242_880),
     drainSeconds: num(env.DRAIN_SECONDS, 60),

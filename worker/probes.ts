@@ -1,19 +1,23 @@
 import { type Probe, quantile, type Thresholds } from "../shared";
-import { canaryId } from "./readback";
+import { batchId, type CanaryTarget, canaryBody } from "./canary";
 
 const PROBE_TIMEOUT_MS = 5000;
 
 export interface ProbeTarget {
   origin: string;
   healthPath: string;
-  canaryPath: string;
+  /** the CANARY list: one batch each per round. */
+  canary: CanaryTarget[];
 }
 
-export interface HealthResult {
+export interface ProbeResult {
   ok: boolean;
-  version: string | null;
   latencyMs: number;
   detail: string;
+}
+
+export interface HealthResult extends ProbeResult {
+  version: string | null;
 }
 
 async function timed(url: string, init: RequestInit): Promise<{ res: Response | null; ms: number; error: string }> {
@@ -44,26 +48,25 @@ export async function checkHealth(target: ProbeTarget, expected: string | null):
   return { ok: true, version, latencyMs: ms, detail: `200, version ${version}` };
 }
 
-/** POST a small NDJSON batch the platform must accept (2xx); tagged so it is told apart from real logs. */
-export async function sendCanary(target: ProbeTarget, deploymentId: string, seq: number) {
-  const entry = {
-    ts: new Date().toISOString(),
-    source: "bluegreen-canary",
-    deploymentId,
-    seq,
-    // What READBACK_PATH's search looks for.
-    canaryId: canaryId(deploymentId, seq),
-    message: "blue/green validation canary",
-  };
-  const { res, ms, error } = await timed(join(target.origin, target.canaryPath), {
+/** POSTs one small batch in the canary's format to its path; the platform must accept it (2xx). */
+export async function sendCanary(
+  origin: string,
+  canary: CanaryTarget,
+  deploymentId: string,
+  seq: number,
+): Promise<ProbeResult> {
+  const id = batchId(deploymentId, seq, canary);
+  const { contentType, body } = canaryBody(canary.format, { deploymentId, seq, canaryId: id });
+  const { res, ms, error } = await timed(join(origin, canary.path), {
     method: "POST",
-    headers: { "content-type": "application/x-ndjson", "idempotency-key": canaryId(deploymentId, seq) },
-    body: `${JSON.stringify(entry)}\n`,
+    // The batch's own id is its key: the platform must not take the round's other formats for retries of it.
+    headers: { "content-type": contentType, "idempotency-key": id },
+    body,
   });
   await res?.body?.cancel();
   if (!res) return { ok: false, latencyMs: ms, detail: `canary unreachable: ${error}` };
   const ok = res.status >= 200 && res.status < 300;
-  return { ok, latencyMs: ms, detail: ok ? `canary accepted (${res.status})` : `canary rejected: ${res.status}` };
+  return { ok, latencyMs: ms, detail: `canary ${ok ? "accepted" : "rejected"}: ${res.status}` };
 }
 
 /** Failures of one probe check (health, or the canary on one path and format) in one phase. */

@@ -74,7 +74,7 @@ test("a release that acknowledges canaries but drops them fails validation with 
   const done = await s.control.waitFor(res.json.id);
   expect(done.status).toBe("failed");
   expect(done.reason).toMatch(
-    /^readback check failed: 1 of 1 failed .*last: canary canary-\S+ was accepted but not readable within 1500 ms \(\d+ reads, last answer: 200 without it\)$/,
+    /^readback check failed: \/ingest ndjson: 1 of 1 failed .*last: canary canary-\S+ was accepted but not readable within 1500 ms \(\d+ reads, last answer: 200 without it\)$/,
   );
   // The platform did answer 2xx: only the readback saw the loss.
   expect(done.probes.filter((p) => p.check === "canary").every((p) => p.ok)).toBe(true);

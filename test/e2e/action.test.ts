@@ -21,8 +21,9 @@ let files: ActionFiles;
 beforeAll(async () => {
   // FLAG_CACHE_MS 0: the router reads the flag on every request, so a check right after a switch is exact.
   stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0" } });
-  // v-crash passes validation, then its process dies under the post-switch probes.
-  deployer = await startDeployer(stack, { "v-crash": { crashAfter: 2 } });
+  // v-crash passes validation (one round: its 3 canaries, one per CANARY entry), then its process dies
+  // under the post-switch probes.
+  deployer = await startDeployer(stack, { "v-crash": { crashAfter: 3 } });
   files = await actionFiles();
 });
 

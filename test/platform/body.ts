@@ -30,10 +30,10 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** The body as text, gunzipped when `content-encoding: gzip` (what shippers with compression on send). */
-export async function decodeBody(raw: Buffer, contentEncoding: string | undefined): Promise<string> {
+/** The body's bytes, gunzipped when `content-encoding: gzip` (what shippers with compression on send). */
+export async function decodeBody(raw: Buffer, contentEncoding: string | undefined): Promise<Buffer> {
   const encoding = (contentEncoding ?? "identity").trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") return raw.toString("utf8");
+  if (encoding === "identity" || encoding === "") return raw;
   if (encoding !== "gzip" && encoding !== "x-gzip")
     throw new BodyError(415, `content-encoding ${encoding} not supported`);
   const text = await new Promise<Buffer>((resolve, reject) =>
@@ -41,5 +41,5 @@ export async function decodeBody(raw: Buffer, contentEncoding: string | undefine
   ).catch((e: Error) => {
     throw new BodyError(400, `bad gzip body: ${e.message}`);
   });
-  return text.toString("utf8");
+  return text;
 }

@@ -6,6 +6,8 @@ export interface Faults {
   errorPaths?: string[];
   /** ingest requests answered with this status (e.g. 429 or 503), with `Retry-After` when given; nothing stored. */
   reject?: { status: number; retryAfterSeconds?: number };
+  /** limit errorRate to requests whose content-type contains one of these (e.g. "protobuf"). */
+  errorContentTypes?: string[];
   /** added latency on every request, ms. */
   latencyMs?: number;
   /** ingest: the body is read at once, the batch stored and answered only after this long (a slow, not dead, release). */

@@ -1,5 +1,6 @@
 // What the stand-in platform reads out of an ingest body: one entry per log line or OTLP log record.
 
+import { isProtobuf, parseOtlpProto } from "./otlp-proto";
 import type { StoredEntry } from "./store";
 
 const num = (v: unknown): number | null =>
@@ -56,14 +57,23 @@ export function parseOtlp(text: string): Record<string, unknown>[] {
   return out;
 }
 
-/** The entries of one ingest body (`/v1/logs` is OTLP/JSON, anything else a batch); throws when unparseable. */
+/**
+ * The entries of one ingest body (`/v1/logs` is OTLP, JSON or protobuf by content type; anything else a
+ * batch); throws when unparseable.
+ */
 export function readEntries(
   path: string,
-  text: string,
+  body: Buffer,
   contentType: string,
   at: { color: string; version: string },
 ): StoredEntry[] {
-  const records = path === "/v1/logs" ? parseOtlp(text) : parseBatch(text, contentType);
+  const text = () => body.toString("utf8");
+  const records =
+    path !== "/v1/logs"
+      ? parseBatch(text(), contentType)
+      : isProtobuf(contentType)
+        ? parseOtlpProto(body)
+        : parseOtlp(text());
   return records.map((r) => ({
     producer: typeof r.producer === "string" ? r.producer : null,
     seq: num(r.seq),

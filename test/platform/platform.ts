@@ -144,17 +144,20 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
         retryAfter === undefined ? {} : { "retry-after": String(retryAfter) },
       );
     }
-    const failsHere = !f.errorPaths || f.errorPaths.includes(path);
+    const contentType = req.headers["content-type"] ?? "";
+    const failsHere =
+      (!f.errorPaths || f.errorPaths.includes(path)) &&
+      (!f.errorContentTypes || f.errorContentTypes.some((t) => contentType.includes(t)));
     if (failsHere && Math.random() < (f.errorRate ?? 0)) {
       stats.failed++;
       return send(res, 500, { error: "injected fault" });
     }
     const encoding = req.headers["content-encoding"];
     if (encoding?.toLowerCase().includes("gzip")) stats.gzipBodies++;
-    const text = await decodeBody(raw, encoding);
+    const body = await decodeBody(raw, encoding);
     let entries: ReturnType<typeof readEntries>;
     try {
-      entries = readEntries(path, text, req.headers["content-type"] ?? "", { color: opts.color, version });
+      entries = readEntries(path, body, contentType, { color: opts.color, version });
     } catch (e) {
       return send(res, 400, { error: `unparseable batch: ${(e as Error).message}` });
     }

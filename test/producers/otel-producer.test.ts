@@ -1,5 +1,5 @@
-// The real OTLP/HTTP JSON exporter straight against one platform origin: what it sends is what the platform
-// reads (producer and seq attributes), so the end-to-end count works for OTel producers too.
+// The real OTLP/HTTP exporters (JSON and protobuf) straight against one platform origin: what they send is
+// what the platform reads (producer and seq attributes), so the end-to-end count works for OTel producers too.
 import { expect, test } from "vitest";
 import { sleep } from "../support/api";
 import { auditStore } from "../support/audit";
@@ -47,4 +47,16 @@ test("emitLarge: one export request close to the size asked for", async () => {
   expectExactlyOnce(await producer.stop());
   expect(ctx.platform.stats.maxBodyBytes).toBeGreaterThan(0.97 * target);
   expect(ctx.platform.stats.maxBodyBytes).toBeLessThanOrEqual(target);
+});
+
+test("protobuf: the real OTLP/protobuf exporter's records are stored once with their producer and seq", async () => {
+  const producer = new OtelProducer({
+    url: ctx.platform.url,
+    producer: "otel-proto",
+    recordsPerSecond: 200,
+    encoding: "protobuf",
+  });
+  producer.start();
+  await sleep(700);
+  expectExactlyOnce(await producer.stop());
 });

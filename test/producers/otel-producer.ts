@@ -1,9 +1,10 @@
-// A producer using the real OpenTelemetry JS logs SDK and OTLP/HTTP exporter (JSON encoding), as an
-// instrumented service would. The exporter sets no idempotency key and cannot keep one across its own
+// A producer using the real OpenTelemetry JS logs SDK and OTLP/HTTP exporter (JSON encoding, or the
+// protobuf exporter), as an instrumented service would. The exporter sets no idempotency key and cannot keep one across its own
 // retries (it rebuilds headers per attempt), so the router generates one per request: a router failover
 // reuses it, but an exporter retry after a lost acknowledgement would store the batch twice.
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
+import { OTLPLogExporter as OTLPProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from "@opentelemetry/sdk-logs";
@@ -19,6 +20,8 @@ export interface OtelProducerOptions {
   scheduledDelayMillis?: number;
   /** gzip request bodies (the exporter's `compression` option; off by default). */
   gzip?: boolean;
+  /** OTLP/HTTP body encoding: `json` (exporter-logs-otlp-http, the default) or `protobuf` (exporter-logs-otlp-proto). */
+  encoding?: "json" | "protobuf";
 }
 
 type ExportResult = Parameters<Parameters<LogRecordExporter["export"]>[1]>[0];
@@ -37,14 +40,22 @@ export class OtelProducer implements Producer {
   private paused = false;
 
   constructor(options: OtelProducerOptions) {
-    this.opts = { recordsPerSecond: 50, maxExportBatchSize: 50, scheduledDelayMillis: 200, gzip: false, ...options };
+    this.opts = {
+      recordsPerSecond: 50,
+      maxExportBatchSize: 50,
+      scheduledDelayMillis: 200,
+      gzip: false,
+      encoding: "json",
+      ...options,
+    };
     this.producer = options.producer;
     this.s = { producer: this.producer, sent: 0, acked: 0, dropped: 0, errors: {} };
     // Only the endpoint (and compression, when asked) is set: timeout and retries stay the exporter's defaults.
-    const otlp = new OTLPLogExporter({
+    const config = {
       url: `${this.opts.url.replace(/\/$/, "")}/v1/logs`,
       compression: this.opts.gzip ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
-    });
+    };
+    const otlp = this.opts.encoding === "protobuf" ? new OTLPProtoLogExporter(config) : new OTLPLogExporter(config);
     // Counts what each export ended as, after the exporter's own retries.
     const exporter: LogRecordExporter = {
       export: (records, done) =>

@@ -120,7 +120,7 @@ export class Core {
   }
 
   target(color: Color): ProbeTarget {
-    return { origin: this.cfg.origins[color], healthPath: this.cfg.healthPath, canaryPath: this.cfg.canaryPath };
+    return { origin: this.cfg.origins[color], healthPath: this.cfg.healthPath, canary: this.cfg.canary };
   }
 
   /**

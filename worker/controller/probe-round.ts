@@ -1,6 +1,7 @@
 import { DEFAULT_THRESHOLDS, type Deployment, quantile } from "../../shared";
+import { batchId, canaryName } from "../canary";
 import { checkHealth, judge, sendCanary, tally } from "../probes";
-import { canaryId, readBack } from "../readback";
+import { readBack } from "../readback";
 import { type Core, iso } from "./core";
 import { recordHealth } from "./health";
 import { addProbe, breach, setStatus, switchTo } from "./transitions";
@@ -9,23 +10,25 @@ import { judgeWatch, type WatchPhase } from "./watch";
 export type ProbePhase = "validating" | WatchPhase;
 
 /**
- * One probe round (from the alarm): health and a canary batch against the deployment's color (read back
- * through READBACK_PATH when set), then a verdict.
+ * One probe round (from the alarm): health and one canary batch per CANARY entry against the deployment's
+ * color (each read back through READBACK_PATH when set), then a verdict.
  */
 export async function probeRound(core: Core, id: string, phase: ProbePhase): Promise<void> {
   const dep = core.s.deployment as Deployment;
   const target = core.target(dep.color);
   const seq = ++core.s.canarySeq;
-  const sent = sendCanary(target, id, seq);
   const readbackPath = core.cfg.readbackPath;
   // Thresholds stored before readbackTimeoutMs existed lack it.
   const readbackMs = dep.thresholds.readbackTimeoutMs ?? DEFAULT_THRESHOLDS.readbackTimeoutMs;
-  const [health, canary, readback] = await Promise.all([
+  const canary = async (c: (typeof target.canary)[number]) => {
+    const sent = await sendCanary(target.origin, c, id, seq);
+    const readback =
+      sent.ok && readbackPath ? await readBack(target.origin, readbackPath, batchId(id, seq, c), readbackMs) : null;
+    return { sent, readback };
+  };
+  const [health, canaries] = await Promise.all([
     checkHealth(target, dep.version),
-    sent,
-    sent.then((c) =>
-      c.ok && readbackPath ? readBack(target.origin, readbackPath, canaryId(id, seq), readbackMs) : null,
-    ),
+    Promise.all(target.canary.map(canary)),
   ]);
   // Anything may have happened while the probes were in flight (abort, rollback): re-check.
   const d = core.s.deployment;
@@ -34,21 +37,24 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   const at = iso();
   recordHealth(core, d.color, health.ok, health.version);
   addProbe(d, { phase: p, check: "health", ok: health.ok, at, latencyMs: health.latencyMs, detail: health.detail });
-  addProbe(d, { phase: p, check: "canary", ok: canary.ok, at, latencyMs: canary.latencyMs, detail: canary.detail });
   const samples = core.s.samples;
   tally(samples, "health", "health", health);
-  tally(samples, "canary", "canary", canary);
-  if (readback) {
+  target.canary.forEach((c, i) => {
+    const { sent, readback } = canaries[i] as Awaited<ReturnType<typeof canary>>;
+    const name = canaryName(c);
+    const probe = { phase: p, target: name, at } as const;
+    addProbe(d, { ...probe, check: "canary", ok: sent.ok, latencyMs: sent.latencyMs, detail: sent.detail });
+    tally(samples, `canary ${name}`, "canary", sent);
+    if (!readback) return;
     addProbe(d, {
-      phase: p,
+      ...probe,
       check: "readback",
       ok: readback.ok,
-      at,
       latencyMs: readback.latencyMs,
       detail: readback.detail,
     });
-    tally(samples, "readback", "readback", readback, false);
-  }
+    tally(samples, `readback ${name}`, "readback", readback, false);
+  });
   if (p === "pre") {
     d.summary = { samples: samples.latencies.length, errors: samples.errors, p95Ms: quantile(samples.latencies, 0.95) };
   }

@@ -9,7 +9,7 @@ import { type Stack, startStack } from "../../test/support/stack";
 let s: Stack;
 
 beforeAll(async () => {
-  s = await startStack({ drainSeconds: 0, vars: { CANARY: "/ingest:ndjson", CANARY_PATH: "/ingest" } });
+  s = await startStack({ drainSeconds: 0, vars: { CANARY: "/ingest:ndjson" } });
 });
 afterAll(() => s?.stop());
 beforeEach(() => {

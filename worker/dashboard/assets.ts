@@ -6,6 +6,7 @@ import domJs from "./static/js/dom.js";
 import formatJs from "./static/js/format.js";
 import mainJs from "./static/js/main.js";
 import notifyJs from "./static/js/notify.js";
+import pathsJs from "./static/js/paths.js";
 import streamJs from "./static/js/stream.js";
 import trafficJs from "./static/js/traffic.js";
 import viewJs from "./static/js/view.js";
@@ -22,6 +23,7 @@ export const ASSETS: Record<string, { body: string; type: string }> = {
   "js/traffic.js": { body: trafficJs, type: JS },
   "js/chart.js": { body: chartJs, type: JS },
   "js/view.js": { body: viewJs, type: JS },
+  "js/paths.js": { body: pathsJs, type: JS },
   "js/actions.js": { body: actionsJs, type: JS },
   "js/audit.js": { body: auditJs, type: JS },
   "js/format.js": { body: formatJs, type: JS },

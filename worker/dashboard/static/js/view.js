@@ -13,6 +13,7 @@ import {
   statusLabel,
   time,
 } from "./format.js";
+import { pathOutcomes } from "./paths.js";
 
 /** @typedef {import("../../../../shared/schemas").State} State */
 /** @typedef {import("../../../../shared/schemas").Color} Color */
@@ -187,6 +188,7 @@ export function deployment(d, now) {
       <div>
         <h3>Probes</h3>
         <ul class="probe-summary">${probeSummary(d)}</ul>
+        ${pathOutcomes(d)}
         <p class="muted small">Thresholds: p95 ≤ ${t.maxP95Ms} ms · errors ≤ ${percent(t.maxErrorRate)} · ${t.minSamples} samples · every ${t.probeIntervalMs} ms · watch ${d.watchSeconds} s${d.autoPromote ? " · auto-promote" : ""}</p>
         ${
           probes
