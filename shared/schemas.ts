@@ -325,6 +325,25 @@ export const FlagSync = z.object({
 });
 export type FlagSync = z.infer<typeof FlagSync>;
 
+/**
+ * A breach of the active color outside a deployment's watch (health failing, or the routers' timeouts
+ * or 5xx). `action` says what the controller did: `reverted` (autoRevertActive sent traffic to the
+ * known-good standby) or `none` (with `actionDetail` saying why not).
+ */
+export const Incident = z.object({
+  id: z.string(),
+  at: z.string(),
+  color: Color,
+  version: z.string().nullable(),
+  check: ProbeCheck,
+  detail: z.string(),
+  action: z.enum(["none", "reverted"]),
+  actionDetail: z.string(),
+  /** when the breach cleared or the color stopped serving; null while open. */
+  resolvedAt: z.string().nullable(),
+});
+export type Incident = z.infer<typeof Incident>;
+
 export const State = z.object({
   active: Color,
   standby: Color,
@@ -338,6 +357,8 @@ export const State = z.object({
   colors: z.object({ blue: ColorInfo, green: ColorInfo }),
   deployment: Deployment.nullable(),
   history: z.array(HistoryEntry),
+  /** the latest incidents of the active color, newest first (bounded); absent from older controllers. */
+  incidents: z.array(Incident).optional(),
   traffic: z.object({ blue: z.array(TrafficPoint), green: z.array(TrafficPoint) }),
   /** measured at most every 2 s when the state is read; null until first measured. */
   storage: StorageUse.nullable().optional(),

@@ -27,7 +27,11 @@ export class DeploymentController extends DurableObject<Env> {
     super(ctx, env);
     this.core = new Core(ctx, env);
     this.auditStore = new AuditStore(ctx.storage.sql, config(env).auditEntries);
-    ctx.blockConcurrencyWhile(() => this.core.load());
+    // The alarm runs from the start: the active color is watched even when nobody looks.
+    ctx.blockConcurrencyWhile(async () => {
+      await this.core.load();
+      await schedule(this.core, TASKS);
+    });
   }
 
   // ---------- reads ----------

@@ -15,6 +15,10 @@ export interface Env {
   DRAIN_QUIET_SECONDS?: string;
   PROMOTION_TIMEOUT_SECONDS?: string;
   VALIDATION_TIMEOUT_SECONDS?: string;
+  ORIGIN_TIMEOUT_MS?: string;
+  HEALTH_INTERVAL_MS?: string;
+  /** DESIGN.md's name: outside deployments, send traffic back to a known-good standby when the active color breaches. */
+  autoRevertActive?: string;
   CONTROLLER_NAME?: string;
   CONTROL_TOKEN?: string;
   OIDC_AUDIENCE?: string;
@@ -66,6 +70,10 @@ export function config(env: Env) {
     drainQuietSeconds: num(env.DRAIN_QUIET_SECONDS, 10),
     promotionTimeoutSeconds: num(env.PROMOTION_TIMEOUT_SECONDS, 3600),
     validationTimeoutSeconds: num(env.VALIDATION_TIMEOUT_SECONDS, 600),
+    originTimeoutMs: num(env.ORIGIN_TIMEOUT_MS, 4000),
+    /** how often the alarm checks both colors' health and judges the active one, deployment or not. */
+    healthIntervalMs: Math.max(50, num(env.HEALTH_INTERVAL_MS, 5000)),
+    autoRevertActive: ["true", "1", "on", "yes"].includes((env.autoRevertActive ?? "").trim().toLowerCase()),
     controllerName: env.CONTROLLER_NAME || "production",
     /** template of the path that reads a canary batch back, e.g. `/search?canary={id}`; null: no readback. */
     readbackPath: env.READBACK_PATH || null,

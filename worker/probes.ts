@@ -1,13 +1,13 @@
 import { type Probe, quantile, type Thresholds } from "../shared";
 import { batchId, type CanaryTarget, canaryBody } from "./canary";
 
-const PROBE_TIMEOUT_MS = 5000;
-
 export interface ProbeTarget {
   origin: string;
   healthPath: string;
   /** the CANARY list: one batch each per round. */
   canary: CanaryTarget[];
+  /** ORIGIN_TIMEOUT_MS: a color slower than the router's per-attempt timeout is of no use to the router either. */
+  timeoutMs: number;
 }
 
 export interface ProbeResult {
@@ -20,10 +20,14 @@ export interface HealthResult extends ProbeResult {
   version: string | null;
 }
 
-async function timed(url: string, init: RequestInit): Promise<{ res: Response | null; ms: number; error: string }> {
+async function timed(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<{ res: Response | null; ms: number; error: string }> {
   const started = Date.now();
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     return { res, ms: Date.now() - started, error: "" };
   } catch (e) {
     return { res: null, ms: Date.now() - started, error: (e as Error).message };
@@ -34,9 +38,11 @@ const join = (origin: string, path: string) => `${origin.replace(/\/$/, "")}${pa
 
 /** GET the health endpoint; ok only for 200 with a JSON `version`, and the expected one if given. */
 export async function checkHealth(target: ProbeTarget, expected: string | null): Promise<HealthResult> {
-  const { res, ms, error } = await timed(join(target.origin, target.healthPath), {
-    headers: { accept: "application/json" },
-  });
+  const { res, ms, error } = await timed(
+    join(target.origin, target.healthPath),
+    { headers: { accept: "application/json" } },
+    target.timeoutMs,
+  );
   if (!res) return { ok: false, version: null, latencyMs: ms, detail: `health unreachable: ${error}` };
   const body = (await res.json().catch(() => null)) as { version?: unknown } | null;
   const version = typeof body?.version === "string" ? body.version : null;
@@ -50,19 +56,23 @@ export async function checkHealth(target: ProbeTarget, expected: string | null):
 
 /** POSTs one small batch in the canary's format to its path; the platform must accept it (2xx). */
 export async function sendCanary(
-  origin: string,
+  target: ProbeTarget,
   canary: CanaryTarget,
   deploymentId: string,
   seq: number,
 ): Promise<ProbeResult> {
   const id = batchId(deploymentId, seq, canary);
   const { contentType, body } = canaryBody(canary.format, { deploymentId, seq, canaryId: id });
-  const { res, ms, error } = await timed(join(origin, canary.path), {
-    method: "POST",
-    // The batch's own id is its key: the platform must not take the round's other formats for retries of it.
-    headers: { "content-type": contentType, "idempotency-key": id },
-    body,
-  });
+  const { res, ms, error } = await timed(
+    join(target.origin, canary.path),
+    {
+      method: "POST",
+      // The batch's own id is its key: the platform must not take the round's other formats for retries of it.
+      headers: { "content-type": contentType, "idempotency-key": id },
+      body,
+    },
+    target.timeoutMs,
+  );
   await res?.body?.cancel();
   if (!res) return { ok: false, latencyMs: ms, detail: `canary unreachable: ${error}` };
   const ok = res.status >= 200 && res.status < 300;

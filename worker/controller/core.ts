@@ -6,6 +6,7 @@ import {
   FLAG_KEY,
   Flag,
   type HistoryEntry,
+  type Incident,
   otherColor,
   type State,
   type StorageUse,
@@ -19,6 +20,7 @@ import { Traffic } from "../traffic";
 import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
+import { ActiveWatch } from "./recent";
 import { iso } from "./time";
 
 export interface ColorRecord extends DrainRecord {
@@ -40,6 +42,8 @@ export interface Persisted {
   flagSync: FlagSyncRecord;
   /** how far the routers have moved to `flag`'s epoch. */
   convergence: ConvergenceRecord;
+  /** breaches of the active color outside deployments, newest first (bounded, see incidents.ts). */
+  incidents: Incident[];
 }
 
 /** Storage key of a deployment's full record (probes, steps); its history entry is the index. */
@@ -56,6 +60,8 @@ export { iso };
 export class Core {
   s!: Persisted;
   readonly traffic = new Traffic();
+  /** The active color's health streaks and recent router counts, judged outside deployments. */
+  readonly active = new ActiveWatch();
   readonly hub = new EventHub();
   lastTrafficBroadcast = 0;
   /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
@@ -111,6 +117,7 @@ export class Core {
       history: [],
       flagSync,
       convergence: startConvergence(flag, Date.parse(flag.updatedAt) || 0),
+      incidents: [],
     };
   }
 
@@ -120,7 +127,8 @@ export class Core {
   }
 
   target(color: Color): ProbeTarget {
-    return { origin: this.cfg.origins[color], healthPath: this.cfg.healthPath, canary: this.cfg.canary };
+    const { origins, healthPath, canary, originTimeoutMs } = this.cfg;
+    return { origin: origins[color], healthPath, canary, timeoutMs: originTimeoutMs };
   }
 
   /**
@@ -160,6 +168,7 @@ export class Core {
       colors: { blue: colorInfo("blue"), green: colorInfo("green") },
       deployment: this.s.deployment,
       history: this.s.history,
+      incidents: this.s.incidents,
       traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
       storage: this.storageUse?.use ?? null,
       notifications: this.notifier.status(),

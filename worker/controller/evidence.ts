@@ -11,7 +11,8 @@ export interface Evidence {
 
 export const emptyEvidence = (): Evidence => ({ requests: 0, errors5xx: 0, timeouts: 0, paths: {} });
 
-export function addCounts(e: Evidence, c: ColorCounters): void {
+/** Adds one flush's counters (or another Evidence) to `e`. */
+export function addCounts(e: Evidence, c: Pick<ColorCounters, "requests" | "errors5xx" | "timeouts" | "paths">): void {
   e.requests += c.requests;
   e.errors5xx += c.errors5xx;
   e.timeouts += c.timeouts ?? 0;

@@ -1,9 +1,7 @@
 import { COLORS, type Color } from "../../shared";
-import { checkHealth } from "../probes";
+import { checkHealth, type HealthResult } from "../probes";
 import { type Core, iso } from "./core";
 import { reconcileFlag } from "./reconcile";
-
-export const HEALTH_REFRESH_MS = 5000;
 
 export function recordHealth(core: Core, color: Color, healthy: boolean, version: string | null): void {
   const r = core.s.colors[color];
@@ -12,18 +10,18 @@ export function recordHealth(core: Core, color: Color, healthy: boolean, version
   r.checkedAt = iso();
 }
 
-export async function refreshHealth(core: Core): Promise<void> {
+/** Checks both colors' health and records it; answers what each check said. */
+export async function refreshHealth(core: Core): Promise<Record<Color, HealthResult>> {
   const signature = () => COLORS.map((c) => `${core.s.colors[c].health}:${core.s.colors[c].version}`).join();
   const before = signature();
-  const results = await Promise.all(COLORS.map((c) => checkHealth(core.target(c), null)));
-  COLORS.forEach((c, i) => {
-    const r = results[i];
-    if (r) recordHealth(core, c, r.ok, r.version);
-  });
+  const [blue, green] = await Promise.all(COLORS.map((c) => checkHealth(core.target(c), null)));
+  const results = { blue, green } as Record<Color, HealthResult>;
+  for (const c of COLORS) recordHealth(core, c, results[c].ok, results[c].version);
   // Tell subscribers only when something they show changed.
   if (signature() !== before) await core.commit();
   else await core.persist();
   await reconcileFlag(core);
+  return results;
 }
 
 /** When the least recently checked color was checked (0 when one never was). */
@@ -32,5 +30,5 @@ export function oldestHealthCheck(core: Core): number {
 }
 
 export async function refreshHealthIfStale(core: Core): Promise<void> {
-  if (Date.now() - oldestHealthCheck(core) > HEALTH_REFRESH_MS) await refreshHealth(core);
+  if (Date.now() - oldestHealthCheck(core) > core.cfg.healthIntervalMs) await refreshHealth(core);
 }

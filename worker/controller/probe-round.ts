@@ -21,7 +21,7 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   // Thresholds stored before readbackTimeoutMs existed lack it.
   const readbackMs = dep.thresholds.readbackTimeoutMs ?? DEFAULT_THRESHOLDS.readbackTimeoutMs;
   const canary = async (c: (typeof target.canary)[number]) => {
-    const sent = await sendCanary(target.origin, c, id, seq);
+    const sent = await sendCanary(target, c, id, seq);
     const readback =
       sent.ok && readbackPath ? await readBack(target.origin, readbackPath, batchId(id, seq, c), readbackMs) : null;
     return { sent, readback };

@@ -20,6 +20,7 @@ export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()
     traffic.add(batch);
     milestone = observe(s.convergence, batch, now) || milestone;
     noteOlderTraffic(s.colors, s.convergence, batch, now);
+    if (batch.epoch === s.flag.epoch) core.active.recent.add(batch, now);
     // Only what the routers sent to the new color under this deployment's own flag counts for its watch.
     if (d && isLive(d.status) && d.watch && batch.epoch === d.watch.epoch) {
       addCounts(d.watch, batch.colors[d.color]);

@@ -1,6 +1,6 @@
 import {
+  type Color,
   type DeploymentStatus,
-  type HistoryEntry,
   isLive,
   isTerminal,
   otherColor,
@@ -62,20 +62,33 @@ export async function rollback(
       `${to} runs ${last.version}, which deployment ${last.id} ended as ${last.status}; redeploy a good version there, or send {"force":true}`,
     );
   }
-  const entry: HistoryEntry = {
+  await flipTo(core, to, health.version, "rolled_back_manually", why, actor);
+  return ok({ from, to, flag: core.s.flag, deploymentId: null });
+}
+
+/** Traffic to `to` outside any deployment, recorded in the history as a rollback (manual or automatic). */
+export async function flipTo(
+  core: Core,
+  to: Color,
+  version: string | null,
+  status: "rolled_back_manually" | "rolled_back_automatically",
+  reason: string,
+  actor: string | null,
+): Promise<void> {
+  const from = core.s.flag.color;
+  const at = iso();
+  recordHistory(core, {
     kind: "rollback",
     id: crypto.randomUUID(),
-    version: health.version,
+    version,
     from,
     to,
-    status: "rolled_back_manually",
-    reason: why,
+    status,
+    reason,
     actor,
-    startedAt: iso(),
-    finishedAt: iso(),
-  };
-  recordHistory(core, entry);
+    startedAt: at,
+    finishedAt: at,
+  });
   moveTraffic(core, from, to);
   await writeFlag(core, to, null);
-  return ok({ from, to, flag: core.s.flag, deploymentId: null });
 }

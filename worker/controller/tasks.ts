@@ -1,9 +1,9 @@
 import { notifications } from "../notify/task";
+import { watchActive } from "./active-watch";
 import type { AlarmTask } from "./alarms";
 import type { Core } from "./core";
 import { deadlineTask } from "./deadlines";
 import { drainDue, settleDrains } from "./drain";
-import { HEALTH_REFRESH_MS, oldestHealthCheck, refreshHealth } from "./health";
 import { type ProbePhase, probeRound } from "./probe-round";
 
 const PROBED: readonly string[] = ["validating", "watching", "awaiting_decision"] satisfies ProbePhase[];
@@ -27,11 +27,14 @@ const probes: AlarmTask = {
   },
 };
 
-/** Health of both colors while someone watches the live stream. */
-const health: AlarmTask = {
-  name: "health",
-  due: (core) => (core.hub.size ? oldestHealthCheck(core) + HEALTH_REFRESH_MS : null),
-  run: (core) => refreshHealth(core),
+/** Both colors' health and a verdict on the active one, every HEALTH_INTERVAL_MS, whether anyone looks or not. */
+const active: AlarmTask = {
+  name: "active",
+  due: (core) => core.active.nextAt,
+  async run(core) {
+    core.active.nextAt = Date.now() + core.cfg.healthIntervalMs;
+    await watchActive(core);
+  },
 };
 
 /** Declares drained the colors whose drain is complete (by evidence, see drain.ts), and tells subscribers. */
@@ -44,4 +47,4 @@ const drains: AlarmTask = {
 };
 
 /** Every task of the controller's alarm, in the order they run when due together. */
-export const TASKS: readonly AlarmTask[] = [flagTask, deadlineTask, probes, health, drains, notifications];
+export const TASKS: readonly AlarmTask[] = [flagTask, deadlineTask, probes, active, drains, notifications];

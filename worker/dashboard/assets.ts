@@ -4,6 +4,7 @@ import auditJs from "./static/js/audit.js";
 import chartJs from "./static/js/chart.js";
 import domJs from "./static/js/dom.js";
 import formatJs from "./static/js/format.js";
+import incidentsJs from "./static/js/incidents.js";
 import mainJs from "./static/js/main.js";
 import notifyJs from "./static/js/notify.js";
 import pathsJs from "./static/js/paths.js";
@@ -24,6 +25,7 @@ export const ASSETS: Record<string, { body: string; type: string }> = {
   "js/chart.js": { body: chartJs, type: JS },
   "js/view.js": { body: viewJs, type: JS },
   "js/paths.js": { body: pathsJs, type: JS },
+  "js/incidents.js": { body: incidentsJs, type: JS },
   "js/actions.js": { body: actionsJs, type: JS },
   "js/audit.js": { body: auditJs, type: JS },
   "js/format.js": { body: formatJs, type: JS },

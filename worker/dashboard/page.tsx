@@ -88,6 +88,10 @@ const Shell: FC = () => (
 
           <div class="envs" id="envs" />
 
+          <Panel id="incidents" title="Incidents">
+            <div id="incidents-body" />
+          </Panel>
+
           <Panel
             id="deployment"
             title="Deployment"

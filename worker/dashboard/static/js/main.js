@@ -5,6 +5,7 @@ import { AuditPanel, whoAmI } from "./audit.js";
 import { chart, legend } from "./chart.js";
 import { byId, render } from "./dom.js";
 import { colorName } from "./format.js";
+import { incidents } from "./incidents.js";
 import { notifications } from "./notify.js";
 import { follow } from "./stream.js";
 import { Traffic } from "./traffic.js";
@@ -98,6 +99,7 @@ function draw() {
     "envs",
     view.envCard(s, "blue", traffic.live("blue", now)) + view.envCard(s, "green", traffic.live("green", now)),
   );
+  render("incidents-body", incidents(s.incidents, now));
   render("deployment-body", view.deployment(s.deployment, now));
   render("history-body", view.history(s.history, s.deployment, now));
   render("notifications-body", notifications(s.notifications, now));

@@ -5,6 +5,9 @@ import { esc, percent } from "./format.js";
 
 /** @typedef {import("../../../../shared/schemas").Deployment} Deployment */
 
+/** The row of the watch's totals, sorted last. */
+const ALL = "all paths";
+
 /**
  * @param {Deployment} d
  * @returns {Map<string, { canaries: Map<string, boolean>, requests: number | null, errors5xx: number }>}
@@ -31,13 +34,19 @@ function byPath(d) {
     r.requests = c.requests;
     r.errors5xx = c.errors5xx;
   }
+  // The watch's totals, whether or not the routers report paths.
+  if (d.watch) {
+    const all = row(ALL);
+    all.requests = d.watch.requests;
+    all.errors5xx = d.watch.errors5xx;
+  }
   return rows;
 }
 
 /** A table of outcomes per path, or nothing when there is none yet. @param {Deployment} d */
 export function pathOutcomes(d) {
   const rows = [...byPath(d)]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => Number(a === ALL) - Number(b === ALL) || a.localeCompare(b))
     .map(([path, r]) => {
       const canaries =
         [...r.canaries]

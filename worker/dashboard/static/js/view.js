@@ -164,7 +164,7 @@ export function deployment(d, now) {
     .reverse()
     .map(
       (p) => `<tr class="${p.ok ? "" : "failed"}">
-        <td>${time(p.at)}</td><td>${p.phase === "pre" ? "before" : "after"}</td><td>${esc(p.check.replace("_", " "))}</td>
+        <td>${time(p.at)}</td><td>${p.phase === "pre" ? "before" : "after"}</td><td>${esc(p.check.replace("_", " "))}${p.target ? ` <span class="mono small">${esc(p.target)}</span>` : ""}</td>
         <td>${p.ok ? `<span class="health ok">✓ pass</span>` : `<span class="health bad">✕ fail</span>`}</td>
         <td class="num">${millis(p.latencyMs)}</td><td class="detail">${esc(p.detail)}</td></tr>`,
     )
