@@ -60031,6 +60031,8 @@ var ProbeCheck = external_exports.enum([
 var Probe = external_exports.object({
   phase: external_exports.enum(["pre", "post"]),
   check: ProbeCheck,
+  /** canary probes: which one (`/v1/logs otlp-proto`, path and format from CANARY). */
+  target: external_exports.string().optional(),
   ok: external_exports.boolean(),
   at: external_exports.string(),
   latencyMs: external_exports.number().optional(),
@@ -60194,6 +60196,18 @@ var FlagSync = external_exports.object({
   lastError: external_exports.string().nullable(),
   retryAt: external_exports.string().nullable()
 });
+var Incident = external_exports.object({
+  id: external_exports.string(),
+  at: external_exports.string(),
+  color: Color,
+  version: external_exports.string().nullable(),
+  check: ProbeCheck,
+  detail: external_exports.string(),
+  action: external_exports.enum(["none", "reverted"]),
+  actionDetail: external_exports.string(),
+  /** when the breach cleared or the color stopped serving; null while open. */
+  resolvedAt: external_exports.string().nullable()
+});
 var State = external_exports.object({
   active: Color,
   standby: Color,
@@ -60207,6 +60221,8 @@ var State = external_exports.object({
   colors: external_exports.object({ blue: ColorInfo, green: ColorInfo }),
   deployment: Deployment.nullable(),
   history: external_exports.array(HistoryEntry),
+  /** the latest incidents of the active color, newest first (bounded); absent from older controllers. */
+  incidents: external_exports.array(Incident).optional(),
   traffic: external_exports.object({ blue: external_exports.array(TrafficPoint), green: external_exports.array(TrafficPoint) }),
   /** measured at most every 2 s when the state is read; null until first measured. */
   storage: StorageUse.nullable().optional(),
