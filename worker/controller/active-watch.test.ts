@@ -2,7 +2,7 @@
 // origins: alarms check both colors every HEALTH_INTERVAL_MS whether anyone looks or not, and a breach
 // raises an incident (state, `incident` event), with autoRevertActive a revert to the previous release.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Incident, State } from "../../shared";
+import { type Incident, isTerminal, type State } from "../../shared";
 import { sleep } from "../../test/support/api";
 import { type Stack, startStack } from "../../test/support/stack";
 
@@ -102,7 +102,15 @@ describe("with autoRevertActive", () => {
       watchSeconds: 1,
       thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0 },
     });
-    expect((await s.control.waitFor(res.json.id)).status).toBe("succeeded");
+    // Some traffic, so the routers' convergence starts the watch (else it waits DRAIN_SECONDS, 60 s here).
+    let d = await s.control.deployment(res.json.id);
+    const deadline = Date.now() + 30_000;
+    while (!isTerminal(d.status) && Date.now() < deadline) {
+      await Promise.all([1, 2, 3].map(() => fetch(`${s.worker.url}/ingest`, { method: "POST", body: '{"m":1}' })));
+      await sleep(100);
+      d = await s.control.deployment(res.json.id);
+    }
+    expect(d.status, d.reason ?? "").toBe("succeeded");
     s.platforms.green.setFaults(HUNG);
     const incident = await until(s, (st) => st.incidents?.find((i) => i.color === "green"));
     expect(incident).toMatchObject({ color: "green", version: "v2", check: "health", action: "reverted" });
