@@ -87,6 +87,7 @@ async function startDeployment(
         autoPromote: inputs.autoPromote,
         thresholds: inputs.thresholds,
         watchSeconds: inputs.watchSeconds,
+        configHash: inputs.configHash,
       });
     } catch (e) {
       if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {

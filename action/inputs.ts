@@ -44,6 +44,7 @@ const InputsSchema = z
     reason: z.string(),
     force: z.preprocess(blank, yamlBoolean.default(false)),
     thresholds: z.preprocess(json, DeploymentRequest.shape.thresholds),
+    configHash: optional(DeploymentRequest.shape.configHash.unwrap()),
   })
   // The Worker's own rule for a version, so a bad one is reported before anything is deployed.
   .refine((i) => i.command !== "deploy" || DeploymentRequest.shape.version.safeParse(i.version).success, {

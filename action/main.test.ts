@@ -291,4 +291,17 @@ describe.sequential("run()", () => {
     expect(github.deployments.length).toBe(recorded);
     expect(deployer.deploys.length).toBe(deploys);
   });
+
+  test("config-hash: a release whose platform reports another configHash fails validation (config)", async () => {
+    const before = await stack.control.state();
+    // The stand-in platform's nodes report configHash c1.
+    const r = await runAction(deployInputs("v-cfg", { "config-hash": "c2" }));
+
+    expect(r.failed).toBe(true);
+    expect(r.outputs).toMatchObject({ result: "failed", version: "v-cfg" });
+    expect(r.log).toMatch(/v-cfg failed validation on \w+: config check failed: configHash mismatch: expected c2, got c1/);
+    const state = await stack.control.state();
+    expect(state.epoch).toBe(before.epoch);
+    expect(state.history[0]).toMatchObject({ version: "v-cfg", status: "failed" });
+  });
 });

@@ -59992,7 +59992,9 @@ var DeploymentRequest = external_exports.object({
   /** `awaiting_promotion` ends `aborted` after this long (default: the Worker's PROMOTION_TIMEOUT_SECONDS). */
   promotionTimeoutSeconds: external_exports.number().int().min(1).max(604800).optional(),
   /** validation without a verdict ends `failed` after this long (default: VALIDATION_TIMEOUT_SECONDS). */
-  validationTimeoutSeconds: external_exports.number().int().min(1).max(86400).optional()
+  validationTimeoutSeconds: external_exports.number().int().min(1).max(86400).optional(),
+  /** the configuration identity every node of the color must report on its health endpoint (validation fails `config` otherwise). */
+  configHash: external_exports.string().trim().min(1).max(128).optional()
 }).strict();
 var RollbackRequest = external_exports.object({
   reason: external_exports.string().max(500).optional(),
@@ -60026,7 +60028,8 @@ var ProbeCheck = external_exports.enum([
   "router_5xx",
   "router_timeouts",
   "router_traffic",
-  "readback"
+  "readback",
+  "config"
 ]);
 var Probe = external_exports.object({
   phase: external_exports.enum(["pre", "post"]),
@@ -60071,6 +60074,14 @@ var Watch = external_exports.object({
   timeouts: external_exports.number().int().nonnegative(),
   paths: external_exports.record(external_exports.string(), external_exports.object({ requests: external_exports.number(), errors5xx: external_exports.number() }))
 });
+var Identity = external_exports.object({
+  version: external_exports.string().nullable(),
+  configHash: external_exports.string().nullable(),
+  /** node ids that reported it (bounded; empty when the platform names no nodes). */
+  nodes: external_exports.array(external_exports.string()),
+  /** health answers that reported it. */
+  answers: external_exports.number().int().nonnegative()
+});
 var Deployment = external_exports.object({
   id: external_exports.string(),
   version: external_exports.string(),
@@ -60098,6 +60109,10 @@ var Deployment = external_exports.object({
   validationTimeoutSeconds: external_exports.number().optional(),
   /** the post-switch watch: its evidence and when its period started. */
   watch: Watch.optional(),
+  /** the configHash the request named (absent: any, as long as every node reports the same). */
+  configHash: external_exports.string().nullable().optional(),
+  /** each distinct (version, configHash) its color's health answers reported, with the nodes that said so. */
+  identities: external_exports.array(Identity).optional(),
   /** convergence of each flag change this deployment made: the switch, then a revert if any. */
   convergence: external_exports.array(Convergence).optional()
 });
@@ -60105,6 +60120,8 @@ var HealthState = external_exports.enum(["healthy", "unhealthy", "unknown"]);
 var ColorInfo = external_exports.object({
   origin: external_exports.string(),
   version: external_exports.string().nullable(),
+  /** configHash of its last health answer (null when the platform reports none). */
+  configHash: external_exports.string().nullable().optional(),
   health: HealthState,
   checkedAt: external_exports.string().nullable(),
   /**
@@ -64959,7 +64976,8 @@ async function startDeployment({ inputs, client }, color, deadline) {
         actor: process.env.GITHUB_ACTOR,
         autoPromote: inputs.autoPromote,
         thresholds: inputs.thresholds,
-        watchSeconds: inputs.watchSeconds
+        watchSeconds: inputs.watchSeconds,
+        configHash: inputs.configHash
       });
     } catch (e) {
       if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {
@@ -65115,7 +65133,8 @@ var InputsSchema = external_exports.object({
   deploymentId: external_exports.string(),
   reason: external_exports.string(),
   force: external_exports.preprocess(blank, yamlBoolean.default(false)),
-  thresholds: external_exports.preprocess(json2, DeploymentRequest.shape.thresholds)
+  thresholds: external_exports.preprocess(json2, DeploymentRequest.shape.thresholds),
+  configHash: optional2(DeploymentRequest.shape.configHash.unwrap())
 }).refine((i) => i.command !== "deploy" || DeploymentRequest.shape.version.safeParse(i.version).success, {
   path: ["version"],
   message: "required for deploy (1-128 characters; defaults to the commit SHA)"

@@ -68,6 +68,8 @@ export const DeploymentRequest = z
     promotionTimeoutSeconds: z.number().int().min(1).max(604_800).optional(),
     /** validation without a verdict ends `failed` after this long (default: VALIDATION_TIMEOUT_SECONDS). */
     validationTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+    /** the configuration identity every node of the color must report on its health endpoint (validation fails `config` otherwise). */
+    configHash: z.string().trim().min(1).max(128).optional(),
   })
   .strict();
 export type DeploymentRequest = z.infer<typeof DeploymentRequest>;
@@ -117,6 +119,7 @@ export const ProbeCheck = z.enum([
   "router_timeouts",
   "router_traffic",
   "readback",
+  "config",
 ]);
 export type ProbeCheck = z.infer<typeof ProbeCheck>;
 
@@ -174,6 +177,17 @@ export const Watch = z.object({
 });
 export type Watch = z.infer<typeof Watch>;
 
+/** What one health answer says a node of a color runs. */
+export const Identity = z.object({
+  version: z.string().nullable(),
+  configHash: z.string().nullable(),
+  /** node ids that reported it (bounded; empty when the platform names no nodes). */
+  nodes: z.array(z.string()),
+  /** health answers that reported it. */
+  answers: z.number().int().nonnegative(),
+});
+export type Identity = z.infer<typeof Identity>;
+
 export const Deployment = z.object({
   id: z.string(),
   version: z.string(),
@@ -201,6 +215,10 @@ export const Deployment = z.object({
   validationTimeoutSeconds: z.number().optional(),
   /** the post-switch watch: its evidence and when its period started. */
   watch: Watch.optional(),
+  /** the configHash the request named (absent: any, as long as every node reports the same). */
+  configHash: z.string().nullable().optional(),
+  /** each distinct (version, configHash) its color's health answers reported, with the nodes that said so. */
+  identities: z.array(Identity).optional(),
   /** convergence of each flag change this deployment made: the switch, then a revert if any. */
   convergence: z.array(Convergence).optional(),
 });
@@ -210,6 +228,8 @@ export const HealthState = z.enum(["healthy", "unhealthy", "unknown"]);
 export const ColorInfo = z.object({
   origin: z.string(),
   version: z.string().nullable(),
+  /** configHash of its last health answer (null when the platform reports none). */
+  configHash: z.string().nullable().optional(),
   health: HealthState,
   checkedAt: z.string().nullable(),
   /**

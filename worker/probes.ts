@@ -18,6 +18,10 @@ export interface ProbeResult {
 
 export interface HealthResult extends ProbeResult {
   version: string | null;
+  /** the configuration identity the answer reported (`configHash`), null when none. */
+  configHash: string | null;
+  /** the node that answered (`node`), null when the platform names none. */
+  node: string | null;
 }
 
 async function timed(
@@ -36,6 +40,8 @@ async function timed(
 
 const join = (origin: string, path: string) => `${origin.replace(/\/$/, "")}${path}`;
 
+const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+
 /** GET the health endpoint; ok only for 200 with a JSON `version`, and the expected one if given. */
 export async function checkHealth(target: ProbeTarget, expected: string | null): Promise<HealthResult> {
   const { res, ms, error } = await timed(
@@ -43,15 +49,19 @@ export async function checkHealth(target: ProbeTarget, expected: string | null):
     { headers: { accept: "application/json" } },
     target.timeoutMs,
   );
-  if (!res) return { ok: false, version: null, latencyMs: ms, detail: `health unreachable: ${error}` };
-  const body = (await res.json().catch(() => null)) as { version?: unknown } | null;
-  const version = typeof body?.version === "string" ? body.version : null;
-  if (res.status !== 200) return { ok: false, version, latencyMs: ms, detail: `health returned ${res.status}` };
-  if (version === null) return { ok: false, version, latencyMs: ms, detail: "health JSON has no version" };
+  const none = { version: null, configHash: null, node: null };
+  if (!res) return { ok: false, ...none, latencyMs: ms, detail: `health unreachable: ${error}` };
+  const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  const said = { version: str(body?.version), configHash: str(body?.configHash), node: str(body?.node) };
+  const { version } = said;
+  const answer = (ok: boolean, detail: string) => ({ ok, ...said, latencyMs: ms, detail });
+  if (res.status !== 200) return answer(false, `health returned ${res.status}`);
+  if (version === null) return answer(false, "health JSON has no version");
   if (expected !== null && version !== expected) {
-    return { ok: false, version, latencyMs: ms, detail: `version mismatch: expected ${expected}, got ${version}` };
+    return answer(false, `version mismatch: expected ${expected}, got ${version}`);
   }
-  return { ok: true, version, latencyMs: ms, detail: `200, version ${version}` };
+  const config = said.configHash === null ? "" : `, config ${said.configHash}`;
+  return answer(true, `200, version ${version}${config}${said.node === null ? "" : ` (node ${said.node})`}`);
 }
 
 /** POSTs one small batch in the canary's format to its path; the platform must accept it (2xx). */

@@ -16,6 +16,11 @@ export interface Faults {
   resetMidBody?: boolean;
   /** ingest: the connection is accepted and the body read, but no answer ever comes (a wedged process). */
   hang?: boolean;
+  /**
+   * a half-rolled color: of its two nodes (`<color>-1`, `<color>-2`, answering in turn), the second still
+   * runs this (old) version and/or configHash.
+   */
+  halfRolled?: { version?: string; configHash?: string };
   /** version the health endpoint reports instead of the real one. */
   reportVersion?: string;
   /** health answers 503. */

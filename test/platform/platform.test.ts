@@ -31,10 +31,23 @@ const post = (p: Platform, path: string, body: string, headers: Record<string, s
 
 const ndjson = (producer: string, seqs: number[]) => seqs.map((seq) => JSON.stringify({ producer, seq })).join("\n");
 
-test("health reports status, version and color", async () => {
+test("health reports status, version, configHash, the node that answered and color", async () => {
   const res = await fetch(`${green.url}/health`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ status: "ok", version: "v2", color: "green" });
+  expect(await res.json()).toEqual({ status: "ok", version: "v2", configHash: "c1", node: "green-1", color: "green" });
+});
+
+test("a half-rolled color: its second node still reports the old version and configHash", async () => {
+  green.setConfigHash("c2");
+  green.setFaults({ halfRolled: { version: "v1", configHash: "c1" } });
+  const answers = [];
+  for (let i = 0; i < 4; i++) answers.push(await (await fetch(`${green.url}/health`)).json());
+  expect(answers.map((a) => `${a.node} ${a.version} ${a.configHash}`)).toEqual([
+    "green-1 v2 c2",
+    "green-2 v1 c1",
+    "green-1 v2 c2",
+    "green-2 v1 c1",
+  ]);
 });
 
 test("NDJSON, a JSON array and OTLP JSON are stored; both colors write to one store", async () => {

@@ -10,6 +10,8 @@ import type { LogStore } from "./store";
 export interface PlatformOptions {
   color: string;
   version: string;
+  /** the configuration identity /health reports (`configHash`); "c1" by default. */
+  configHash?: string;
   store: LogStore;
   faults?: Faults;
   port?: number;
@@ -45,6 +47,7 @@ export interface Platform {
   port: number;
   stats: PlatformStats;
   setVersion(version: string): void;
+  setConfigHash(configHash: string): void;
   /** Replaces the faults; with `forMs` they clear themselves after that long. */
   setFaults(faults: Faults): void;
   /** Stops listening and drops open connections, like a crashed process (connections are refused). */
@@ -74,6 +77,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The stand-in log-processing environment: one program, started as blue and as green. */
 export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   let version = opts.version;
+  let configHash = opts.configHash ?? "c1";
+  // Two nodes behind one address answer health in turn (what a round-robin balancer does).
+  let healthAnswers = 0;
   let faults: Faults = {};
   let faultTimer: NodeJS.Timeout | undefined;
   const stats = emptyStats();
@@ -179,10 +185,13 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     if (faults.latencyMs) await sleep(faults.latencyMs);
     const url = new URL(req.url ?? "/", "http://platform");
     if (req.method === "GET" && url.pathname === "/health") {
-      const reported = faults.reportVersion ?? version;
+      const node = (healthAnswers++ % 2) + 1;
+      const old = node === 2 ? faults.halfRolled : undefined;
       return send(res, faults.unhealthy ? 503 : 200, {
         status: faults.unhealthy ? "unhealthy" : "ok",
-        version: reported,
+        version: old?.version ?? faults.reportVersion ?? version,
+        configHash: old?.configHash ?? configHash,
+        node: `${opts.color}-${node}`,
         color: opts.color,
       });
     }
@@ -234,6 +243,9 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     stats,
     setVersion: (v) => {
       version = v;
+    },
+    setConfigHash: (h) => {
+      configHash = h;
     },
     setFaults,
     kill,

@@ -25,6 +25,8 @@ import { iso } from "./time";
 
 export interface ColorRecord extends DrainRecord {
   version: string | null;
+  /** configHash of its last health answer that had a version (absent in state from older controllers). */
+  configHash?: string | null;
   health: ColorInfo["health"];
   checkedAt: string | null;
 }
@@ -152,6 +154,7 @@ export class Core {
       return {
         origin: this.cfg.origins[c],
         version: r.version,
+        configHash: r.configHash ?? null,
         health: r.health,
         checkedAt: r.checkedAt,
         ...drainView(c, r, rules, now),

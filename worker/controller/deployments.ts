@@ -46,6 +46,7 @@ export async function startDeployment(
     color,
     previousColor: active,
     sha: req.sha ?? null,
+    configHash: req.configHash ?? null,
     // The caller's own "who" (e.g. the GitHub user) is kept, never in place of who authenticated.
     actor: req.actor ? `${req.actor} via ${actor ?? "operator"}` : actor,
     autoPromote: req.autoPromote ?? true,

@@ -3,20 +3,22 @@ import { checkHealth, type HealthResult } from "../probes";
 import { type Core, iso } from "./core";
 import { reconcileFlag } from "./reconcile";
 
-export function recordHealth(core: Core, color: Color, healthy: boolean, version: string | null): void {
+export function recordHealth(core: Core, color: Color, h: HealthResult): void {
   const r = core.s.colors[color];
-  r.health = healthy ? "healthy" : "unhealthy";
-  if (version !== null) r.version = version;
+  r.health = h.ok ? "healthy" : "unhealthy";
+  if (h.version !== null) r.version = h.version;
+  if (h.version !== null) r.configHash = h.configHash;
   r.checkedAt = iso();
 }
 
 /** Checks both colors' health and records it; answers what each check said. */
 export async function refreshHealth(core: Core): Promise<Record<Color, HealthResult>> {
-  const signature = () => COLORS.map((c) => `${core.s.colors[c].health}:${core.s.colors[c].version}`).join();
+  const signature = () =>
+    COLORS.map((c) => `${core.s.colors[c].health}:${core.s.colors[c].version}:${core.s.colors[c].configHash}`).join();
   const before = signature();
   const [blue, green] = await Promise.all(COLORS.map((c) => checkHealth(core.target(c), null)));
   const results = { blue, green } as Record<Color, HealthResult>;
-  for (const c of COLORS) recordHealth(core, c, results[c].ok, results[c].version);
+  for (const c of COLORS) recordHealth(core, c, results[c]);
   // Tell subscribers only when something they show changed.
   if (signature() !== before) await core.commit();
   else await core.persist();

@@ -4,6 +4,7 @@ import { checkHealth, judge, sendCanary, tally } from "../probes";
 import { readBack } from "../readback";
 import { type Core, iso } from "./core";
 import { recordHealth } from "./health";
+import { identityProblem, noteIdentity } from "./identity";
 import { addProbe, breach, setStatus, switchTo } from "./transitions";
 import { judgeWatch, type WatchPhase } from "./watch";
 
@@ -35,7 +36,8 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   if (!d || d.id !== id || d.status !== phase) return;
   const p = phase === "validating" ? "pre" : "post";
   const at = iso();
-  recordHealth(core, d.color, health.ok, health.version);
+  recordHealth(core, d.color, health);
+  noteIdentity(d, health);
   addProbe(d, { phase: p, check: "health", ok: health.ok, at, latencyMs: health.latencyMs, detail: health.detail });
   const samples = core.s.samples;
   tally(samples, "health", "health", health);
@@ -59,6 +61,12 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
     d.summary = { samples: samples.latencies.length, errors: samples.errors, p95Ms: quantile(samples.latencies, 0.95) };
   }
 
+  // A wrong or mixed configuration is never a fluke: stop at once (before the version, which a mix may also show).
+  const config = identityProblem(d);
+  if (config) {
+    addProbe(d, { phase: p, check: "config", ok: false, at, detail: config });
+    return breach(core, d, "config", config);
+  }
   // A wrong version is never a fluke: stop at once.
   if (health.version !== null && health.version !== d.version) return breach(core, d, "health", health.detail);
   const verdict = judge(samples, d.thresholds);

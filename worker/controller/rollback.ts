@@ -46,7 +46,7 @@ export async function rollback(
   if (core.s.flag.epoch !== epoch || (core.s.deployment && !isTerminal(core.s.deployment.status))) {
     return fail(409, "conflict", "state changed during the rollback's health check; look again and retry");
   }
-  recordHealth(core, to, health.ok, health.version);
+  recordHealth(core, to, health);
   if (!health.ok) {
     await core.commit();
     return fail(409, "standby_unhealthy", `cannot roll back to ${to}: ${health.detail}`);
