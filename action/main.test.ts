@@ -299,7 +299,9 @@ describe.sequential("run()", () => {
 
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({ result: "failed", version: "v-cfg" });
-    expect(r.log).toMatch(/v-cfg failed validation on \w+: config check failed: configHash mismatch: expected c2, got c1/);
+    expect(r.log).toMatch(
+      /v-cfg failed validation on \w+: config check failed: configHash mismatch: expected c2, got c1/,
+    );
     const state = await stack.control.state();
     expect(state.epoch).toBe(before.epoch);
     expect(state.history[0]).toMatchObject({ version: "v-cfg", status: "failed" });

@@ -53,7 +53,9 @@ describe("configuration consistency", () => {
   test("a config mismatch fails validation with reason config", async () => {
     await release("v3", "cfg-stale");
     const done = await rejected({ version: "v3", configHash: "cfg-3" });
-    expect(done.reason).toMatch(/^config check failed: configHash mismatch: expected cfg-3, got cfg-stale \(node \w+-1\)$/);
+    expect(done.reason).toMatch(
+      /^config check failed: configHash mismatch: expected cfg-3, got cfg-stale \(node \w+-[12]\)$/,
+    );
     expect(done.probes.at(-1)).toMatchObject({ phase: "pre", check: "config", ok: false });
   });
 
@@ -61,7 +63,9 @@ describe("configuration consistency", () => {
     const color = await release("v4", "cfg-4", { halfRolled: { configHash: "cfg-3" } });
     const done = await rejected({ version: "v4" });
     // Which node answered first depends on the controller's other health checks of that color.
-    expect(done.reason).toMatch(/^config check failed: half-rolled: its nodes report 2 different version\/configHash: /);
+    expect(done.reason).toMatch(
+      /^config check failed: half-rolled: its nodes report 2 different version\/configHash: /,
+    );
     expect(done.reason).toContain(`v4/cfg-4 1× on ${color}-1`);
     expect(done.reason).toContain(`v4/cfg-3 1× on ${color}-2`);
   });
