@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
-import type { Probe } from "../shared";
+import { type Probe, quantile } from "../shared";
 import { launchBrowser } from "../test/support/browser";
 import { type Stack, startStack } from "../test/support/stack";
 
@@ -30,9 +30,13 @@ async function release(version: string, faults = {}) {
 }
 
 test("each round's canary is read back; the readback latency is reported in probes and on the dashboard", async () => {
-  // Stored 300 ms after the ack, like an indexing pipeline: the readback waits for it.
-  await release("v2", { storeDelayMs: 300 });
-  const res = await s.control.deploy({ version: "v2", ...FAST });
+  // Stored 500 ms after the ack, like an indexing pipeline: the readback waits for it.
+  await release("v2", { storeDelayMs: 500 });
+  const res = await s.control.deploy({
+    version: "v2",
+    ...FAST,
+    thresholds: { ...FAST.thresholds, readbackTimeoutMs: 5000 },
+  });
   const done = await s.control.waitFor(res.json.id);
   expect(done.status, done.reason ?? "").toBe("succeeded");
   const pre = readbacks(done.probes.filter((p) => p.phase === "pre"));
@@ -41,12 +45,19 @@ test("each round's canary is read back; the readback latency is reported in prob
   expect(post.length).toBeGreaterThanOrEqual(1);
   for (const p of [...pre, ...post]) {
     expect(p.ok, p.detail).toBe(true);
-    // Measured from the ack as the Worker got it, a little after the platform started its 300 ms.
-    expect(p.latencyMs).toBeGreaterThanOrEqual(250);
+    // Measured from the ack as the Worker got it, after the platform started its 500 ms (how long after
+    // depends on the load; 150 ms of slack).
+    expect(p.latencyMs).toBeGreaterThanOrEqual(350);
     expect(p.detail).toMatch(/^canary read back after \d+ ms \(\d+ reads\)$/);
   }
   // Indexing delay is no request latency: it does not count against maxP95Ms.
-  expect(done.summary?.p95Ms ?? 0).toBeLessThan(250);
+  const requests = done.probes.filter((p) => p.phase === "pre" && p.check !== "readback");
+  expect(done.summary?.p95Ms).toBe(
+    quantile(
+      requests.map((p) => p.latencyMs ?? 0),
+      0.95,
+    ),
+  );
   // The dashboard (a real browser) gives the readback its own summary line and lists each readback probe.
   const browser = await launchBrowser();
   try {
@@ -58,7 +69,7 @@ test("each round's canary is read back; the readback latency is reported in prob
     await summary.waitFor({ timeout: 15_000 });
     const line = (await summary.textContent())?.match(/^Readback \(latest\): (\d+) checks · 0 failed · p95 (\d+) ms$/);
     expect(Number(line?.[1])).toBe(pre.length + post.length);
-    expect(Number(line?.[2])).toBeGreaterThanOrEqual(250);
+    expect(Number(line?.[2])).toBeGreaterThanOrEqual(350);
     const rows = page.locator("table.probes tr", { hasText: "readback" });
     expect(await rows.count()).toBeGreaterThan(0);
     expect(await rows.first().textContent()).toMatch(/canary read back after \d+ ms/);
