@@ -9,6 +9,7 @@ import mainJs from "./static/js/main.js";
 import notifyJs from "./static/js/notify.js";
 import pathsJs from "./static/js/paths.js";
 import streamJs from "./static/js/stream.js";
+import timingJs from "./static/js/timing.js";
 import trafficJs from "./static/js/traffic.js";
 import viewJs from "./static/js/view.js";
 import styles from "./static/styles.css";
@@ -31,4 +32,5 @@ export const ASSETS: Record<string, { body: string; type: string }> = {
   "js/format.js": { body: formatJs, type: JS },
   "js/dom.js": { body: domJs, type: JS },
   "js/notify.js": { body: notifyJs, type: JS },
+  "js/timing.js": { body: timingJs, type: JS },
 };

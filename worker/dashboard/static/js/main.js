@@ -216,7 +216,10 @@ function signIn(/** @type {string} */ token) {
         if (transition(next) !== (state && transition(state))) audit.refresh();
         onState(next);
       } else if (name === "traffic") {
-        traffic.add(/** @type {TrafficEvent} */ (data));
+        const event = /** @type {TrafficEvent} */ (data);
+        traffic.add(event);
+        // The live convergence rides along with the traffic, once a second.
+        if (state && event.convergence?.epoch === state.epoch) state.convergence = event.convergence;
         draw();
       }
     },

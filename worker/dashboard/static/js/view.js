@@ -14,6 +14,7 @@ import {
   time,
 } from "./format.js";
 import { pathOutcomes } from "./paths.js";
+import * as timing from "./timing.js";
 
 /** @typedef {import("../../../../shared/schemas").State} State */
 /** @typedef {import("../../../../shared/schemas").Color} Color */
@@ -50,9 +51,11 @@ export function hero(s, now) {
         <span>Epoch <strong>${s.epoch}</strong></span>
         <span>${since}</span>
       </p>
+      ${timing.convergence(s.convergence)}
       <p class="standby muted">Standby: ${colorName(s.standby)} · ${esc(standby.version ?? "version unknown")} · ${standby.health}${
-        standby.drainingUntil ? ` · warm until ${time(standby.drainingUntil)}` : ""
+        standby.drainingUntil ? ` · warm until at least ${time(standby.drainingUntil)}` : ""
       }</p>
+      ${timing.flagSync(s, now)}
     </div>`;
 }
 
@@ -77,6 +80,7 @@ export function envCard(s, color, live) {
         <div><dt>p95 latency</dt><dd class="num">${millis(live.p95Ms)}</dd></div>
         <div class="wide"><dt>Origin</dt><dd class="mono" title="${esc(c.origin)}">${esc(c.origin)}</dd></div>
       </dl>
+      ${timing.drainReasons(c)}
     </article>`;
 }
 
