@@ -35,7 +35,8 @@ async function deployableState({ client, timeline }: CommandContext, deadline: n
         `${state.standby} must stay warm until ${until} (it served traffic recently), past timeout-seconds`,
       );
     }
-    timeline.add("waiting", `${state.standby} served traffic recently and stays warm until ${until}`);
+    const why = state.colors[state.standby].drain?.waitingFor.join("; ");
+    timeline.add("waiting", `${state.standby} drains until at least ${until}${why ? `: waiting for ${why}` : ""}`);
     await sleep(wait);
   }
 }
@@ -88,6 +89,8 @@ async function startDeployment(
         thresholds: inputs.thresholds,
         watchSeconds: inputs.watchSeconds,
         configHash: inputs.configHash,
+        promotionTimeoutSeconds: inputs.promotionTimeoutSeconds,
+        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
       });
     } catch (e) {
       if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {

@@ -37,6 +37,10 @@ const InputsSchema = z
     deployCommand: z.string(),
     autoPromote: z.preprocess(blank, yamlBoolean.default(true)),
     watchSeconds: optional(z.coerce.number().pipe(DeploymentRequest.shape.watchSeconds.unwrap())),
+    promotionTimeoutSeconds: optional(z.coerce.number().pipe(DeploymentRequest.shape.promotionTimeoutSeconds.unwrap())),
+    validationTimeoutSeconds: optional(
+      z.coerce.number().pipe(DeploymentRequest.shape.validationTimeoutSeconds.unwrap()),
+    ),
     timeoutSeconds: z.preprocess(blank, z.coerce.number().int().positive().default(900)),
     githubToken: z.string(),
     environment: z.preprocess(blank, z.string().default("production")),

@@ -80,7 +80,19 @@ describe.sequential("run()", () => {
   test("deploy succeeds: outputs, summary, GitHub deployment success and the replaced one inactive", async () => {
     // blue v1 serves; an earlier run recorded v1 in GitHub.
     const replaced = github.seed("production", "v1");
-    const r = await runAction(deployInputs("v2"));
+    // Live traffic through the Worker meanwhile, so the routers' convergence has something to show.
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        await fetch(`${stack.worker.url}/ingest`, { method: "POST", body: "{}\n" }).then((res) => res.arrayBuffer());
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+    })();
+    const timeouts = { "promotion-timeout-seconds": "1800", "validation-timeout-seconds": "120" };
+    const r = await runAction(deployInputs("v2", timeouts)).finally(async () => {
+      sending = false;
+      await traffic;
+    });
 
     expect(r.failed, r.log).toBe(false);
     const state = await stack.control.state();
@@ -102,6 +114,12 @@ describe.sequential("run()", () => {
       expect(r.summary).toContain(part);
     }
     expect(r.summary).toMatch(/<td>green<\/td><td><b>active<\/b><\/td><td>v2<\/td>/);
+    // Convergence and the watch's start, in the log as they happened and in the summary; the deadlines passed on.
+    expect(state.deployment).toMatchObject({ promotionTimeoutSeconds: 1800, validationTimeoutSeconds: 120 });
+    expect(r.log).toMatch(/routers on epoch \d+ \(→ green\): 50 % of traffic after \d+\.\d s/);
+    expect(r.log).toMatch(/watch period counted from \d\d:\d\d:\d\d \((99 %|DRAIN_SECONDS)[^)]*\); judged \d+ router/);
+    expect(r.summary).toContain("Convergence (router traffic on the new flag)");
+    expect(r.summary).toMatch(/<td>\d+<\/td><td>green<\/td><td>\d+\.\d s<\/td>/);
 
     const created = lastGithubDeployment();
     expect(created).toMatchObject({ environment: "production", ref: SHA, payload: { version: "v2", color: "green" } });

@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { COLORS, type Deployment, type Probe, quantile, type State } from "../shared";
 import type { Outcome } from "./outcome";
+import { seconds, watchLine } from "./timing";
 
 type Row = Parameters<typeof core.summary.addTable>[0][number];
 
@@ -40,11 +41,12 @@ function probeRows(probes: Probe[]): Row[] {
 function colorRows(state: State): Row[] {
   return COLORS.map((c) => {
     const info = state.colors[c];
+    const waiting = info.drain?.waitingFor.length ? ` (waiting for ${esc(info.drain.waitingFor.join("; "))})` : "";
     const role =
       c === state.active
         ? "<b>active</b>"
         : info.drainingUntil
-          ? `standby, warm until ${esc(info.drainingUntil)}`
+          ? `standby, draining until at least ${esc(info.drainingUntil)}${waiting}`
           : "standby";
     return [esc(c), role, esc(info.version), esc(info.health), esc(info.origin)];
   });
@@ -64,6 +66,28 @@ function addDeployment(d: Deployment): void {
       ...probeRows(d.probes),
     ]);
   }
+  addConvergence(d);
+}
+
+/** How long the routers took to follow each flag change of the deployment, and when the watch started. */
+function addConvergence(d: Deployment): void {
+  const list = d.convergence ?? [];
+  if (list.length) {
+    core.summary.addHeading("Convergence (router traffic on the new flag)", 3);
+    core.summary.addTable([
+      header("epoch", "to", "50 %", "99 %", "100 %", "requests by an older flag"),
+      ...list.map((c) => [
+        esc(c.epoch),
+        esc(c.color),
+        seconds(c.reached["50"]),
+        seconds(c.reached["99"]),
+        seconds(c.reached["100"]),
+        `${esc(c.requests.older)} of ${esc(c.requests.older + c.requests.current)}`,
+      ]),
+    ]);
+  }
+  const watch = watchLine(d);
+  if (watch) core.summary.addRaw(`<p>${esc(watch)}.</p>`, true);
 }
 
 /** The job summary: what happened, when, what the probes saw, and who serves now. */
@@ -96,6 +120,13 @@ export async function writeReport(o: Outcome, workerUrl: string | undefined): Pr
   if (o.deployCommand && o.deployCommand.exitCode !== 0) {
     core.summary.addHeading("deploy-command output (last lines)", 3);
     core.summary.addCodeBlock(esc(o.deployCommand.tail.join("\n")));
+  }
+  if (o.state?.flagInSync === false) {
+    const f = o.state.flagSync;
+    core.summary.addRaw(
+      `<p>⚠️ <b>The flag is not in KV yet</b>${f?.outOfSyncSince ? ` (since ${esc(f.outOfSyncSince)})` : ""}: routers still route by the previous one; the Worker retries${f?.lastError ? ` (last error: ${esc(f.lastError)})` : ""}.</p>`,
+      true,
+    );
   }
   if (o.state) {
     core.summary.addHeading("Colors", 3);

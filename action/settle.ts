@@ -5,11 +5,13 @@ import type { CommandContext } from "./commands";
 import { followDeployment } from "./events";
 import type { Command } from "./inputs";
 import { deploymentOutcome, isResult, type Outcome, type Result } from "./outcome";
+import { timingLogger } from "./timing";
 
-/** Logs the deployment's progress as it arrives: new steps, failed probes, the promotion gate. */
+/** Logs the deployment's progress as it arrives: new steps, failed probes, the promotion gate, convergence. */
 function progressLogger() {
   let steps = 0;
   const failures = new Set<string>();
+  const timing = timingLogger();
   return (d: Deployment) => {
     for (const s of d.steps.slice(steps)) {
       core.info(`[${s.at.slice(11, 19)}] ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
@@ -31,6 +33,7 @@ function progressLogger() {
       failures.add(key);
       core.info(`  probe ${p.phase}/${p.check} failed: ${p.detail}`);
     }
+    timing(d);
   };
 }
 

@@ -64854,10 +64854,35 @@ async function stream(client, id, deadline, see) {
   return false;
 }
 
+// action/timing.ts
+var seconds = (ms) => ms === null ? "not yet" : `${(ms / 1e3).toFixed(1)} s`;
+function convergenceLine(c) {
+  const r = c.reached;
+  return `routers on epoch ${c.epoch} (\u2192 ${c.color}): 50 % of traffic after ${seconds(r["50"])}, 99 % after ${seconds(r["99"])}, 100 % after ${seconds(r["100"])}`;
+}
+function watchLine(d) {
+  const w = d.watch;
+  if (!w?.startedAt) return null;
+  const why = w.startedBy === "convergence" ? "99 % of router traffic on the new epoch" : "DRAIN_SECONDS passed before 99 %";
+  return `watch period counted from ${w.startedAt.slice(11, 19)} (${why}); judged ${w.requests} router requests under epoch ${w.epoch}, ${w.errors5xx} 5xx`;
+}
+function timingLogger() {
+  const said = /* @__PURE__ */ new Set();
+  return (d) => {
+    const lines = [...(d.convergence ?? []).map(convergenceLine), watchLine(d)];
+    for (const line of lines) {
+      if (line === null || said.has(line)) continue;
+      said.add(line);
+      info(`  ${line}`);
+    }
+  };
+}
+
 // action/settle.ts
 function progressLogger() {
   let steps = 0;
   const failures = /* @__PURE__ */ new Set();
+  const timing = timingLogger();
   return (d) => {
     for (const s of d.steps.slice(steps)) {
       info(`[${s.at.slice(11, 19)}] ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
@@ -64879,6 +64904,7 @@ function progressLogger() {
       failures.add(key);
       info(`  probe ${p.phase}/${p.check} failed: ${p.detail}`);
     }
+    timing(d);
   };
 }
 var HOW_IT_ENDED = {
@@ -64934,7 +64960,8 @@ async function deployableState({ client, timeline }, deadline) {
         `${state.standby} must stay warm until ${until} (it served traffic recently), past timeout-seconds`
       );
     }
-    timeline.add("waiting", `${state.standby} served traffic recently and stays warm until ${until}`);
+    const why = state.colors[state.standby].drain?.waitingFor.join("; ");
+    timeline.add("waiting", `${state.standby} drains until at least ${until}${why ? `: waiting for ${why}` : ""}`);
     await sleep3(wait);
   }
 }
@@ -64977,7 +65004,9 @@ async function startDeployment({ inputs, client }, color, deadline) {
         autoPromote: inputs.autoPromote,
         thresholds: inputs.thresholds,
         watchSeconds: inputs.watchSeconds,
-        configHash: inputs.configHash
+        configHash: inputs.configHash,
+        promotionTimeoutSeconds: inputs.promotionTimeoutSeconds,
+        validationTimeoutSeconds: inputs.validationTimeoutSeconds
       });
     } catch (e) {
       if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {
@@ -65127,6 +65156,10 @@ var InputsSchema = external_exports.object({
   deployCommand: external_exports.string(),
   autoPromote: external_exports.preprocess(blank, yamlBoolean.default(true)),
   watchSeconds: optional2(external_exports.coerce.number().pipe(DeploymentRequest.shape.watchSeconds.unwrap())),
+  promotionTimeoutSeconds: optional2(external_exports.coerce.number().pipe(DeploymentRequest.shape.promotionTimeoutSeconds.unwrap())),
+  validationTimeoutSeconds: optional2(
+    external_exports.coerce.number().pipe(DeploymentRequest.shape.validationTimeoutSeconds.unwrap())
+  ),
   timeoutSeconds: external_exports.preprocess(blank, external_exports.coerce.number().int().positive().default(900)),
   githubToken: external_exports.string(),
   environment: external_exports.preprocess(blank, external_exports.string().default("production")),
@@ -65182,7 +65215,8 @@ function probeRows(probes) {
 function colorRows(state) {
   return COLORS.map((c) => {
     const info2 = state.colors[c];
-    const role = c === state.active ? "<b>active</b>" : info2.drainingUntil ? `standby, warm until ${esc2(info2.drainingUntil)}` : "standby";
+    const waiting = info2.drain?.waitingFor.length ? ` (waiting for ${esc2(info2.drain.waitingFor.join("; "))})` : "";
+    const role = c === state.active ? "<b>active</b>" : info2.drainingUntil ? `standby, draining until at least ${esc2(info2.drainingUntil)}${waiting}` : "standby";
     return [esc2(c), role, esc2(info2.version), esc2(info2.health), esc2(info2.origin)];
   });
 }
@@ -65199,6 +65233,26 @@ function addDeployment(d) {
       ...probeRows(d.probes)
     ]);
   }
+  addConvergence(d);
+}
+function addConvergence(d) {
+  const list = d.convergence ?? [];
+  if (list.length) {
+    summary.addHeading("Convergence (router traffic on the new flag)", 3);
+    summary.addTable([
+      header("epoch", "to", "50 %", "99 %", "100 %", "requests by an older flag"),
+      ...list.map((c) => [
+        esc2(c.epoch),
+        esc2(c.color),
+        seconds(c.reached["50"]),
+        seconds(c.reached["99"]),
+        seconds(c.reached["100"]),
+        `${esc2(c.requests.older)} of ${esc2(c.requests.older + c.requests.current)}`
+      ])
+    ]);
+  }
+  const watch = watchLine(d);
+  if (watch) summary.addRaw(`<p>${esc2(watch)}.</p>`, true);
 }
 async function writeReport(o, workerUrl) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
@@ -65223,6 +65277,13 @@ async function writeReport(o, workerUrl) {
   if (o.deployCommand && o.deployCommand.exitCode !== 0) {
     summary.addHeading("deploy-command output (last lines)", 3);
     summary.addCodeBlock(esc2(o.deployCommand.tail.join("\n")));
+  }
+  if (o.state?.flagInSync === false) {
+    const f = o.state.flagSync;
+    summary.addRaw(
+      `<p>\u26A0\uFE0F <b>The flag is not in KV yet</b>${f?.outOfSyncSince ? ` (since ${esc2(f.outOfSyncSince)})` : ""}: routers still route by the previous one; the Worker retries${f?.lastError ? ` (last error: ${esc2(f.lastError)})` : ""}.</p>`,
+      true
+    );
   }
   if (o.state) {
     summary.addHeading("Colors", 3);
