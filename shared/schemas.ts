@@ -250,6 +250,14 @@ export const ColorInfo = z.object({
     .optional(),
   /** when it was last declared drained (ISO). */
   drainedAt: z.string().nullable().optional(),
+  /**
+   * with DRAIN_PATH: the platform's last in-flight report since this color lost traffic (`count` null when
+   * the ask failed, with `error`); null when not asked.
+   */
+  inflight: z
+    .object({ count: z.number().nullable(), at: z.string(), error: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 export type ColorInfo = z.infer<typeof ColorInfo>;
 

@@ -36,6 +36,7 @@ export interface Env {
   OIDC_JWKS_COOLDOWN_SECONDS?: string;
   AUDIT_ENTRIES?: string;
   READBACK_PATH?: string;
+  DRAIN_PATH?: string;
 }
 
 export function num(value: string | undefined, fallback: number): number {
@@ -77,6 +78,8 @@ export function config(env: Env) {
     controllerName: env.CONTROLLER_NAME || "production",
     /** template of the path that reads a canary batch back, e.g. `/search?canary={id}`; null: no readback. */
     readbackPath: env.READBACK_PATH || null,
+    /** the platform's in-flight report (e.g. `/drain` → `{inflight: N}`); null: drains by routers and time only. */
+    drainPath: env.DRAIN_PATH || null,
     notifyUrls: (env.NOTIFY_URLS ?? "")
       .split(",")
       .map((u) => u.trim())

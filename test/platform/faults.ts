@@ -31,6 +31,13 @@ export interface Faults {
   forMs?: number;
   /** ingest answers 200 as if the batch were stored, and stores nothing (what only a readback catches). */
   acknowledgeButDrop?: boolean;
+  /**
+   * ingest answers 200 at once and keeps the batch in an in-flight buffer (a processing pipeline), written
+   * to the store when the platform is asked to drain (`GET /drain`, which reports `{inflight: N}`).
+   */
+  bufferIngest?: boolean;
+  /** `GET /drain` does not flush the buffer yet (a pipeline still busy): it keeps reporting its work in flight. */
+  holdBuffer?: boolean;
   /** ingest answers at once and stores the batch this much later, like an indexing pipeline's lag (ms). */
   storeDelayMs?: number;
 }

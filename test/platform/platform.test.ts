@@ -214,3 +214,20 @@ test("outage: connections are refused for its length, then the same port answers
   await down;
   expect((await fetch(`${green.url}/health`)).status).toBe(200);
 });
+
+test("bufferIngest: acked batches stay in flight until GET /drain flushes them (not while holdBuffer)", async () => {
+  blue.setFaults({ bufferIngest: true, holdBuffer: true });
+  for (const seq of [1, 2]) {
+    const res = await post(blue, "/ingest", ndjson("buf", [seq]), { "idempotency-key": `k${seq}` });
+    expect(res.status).toBe(200);
+  }
+  // The same batch again (a retry): flushed once.
+  await post(blue, "/ingest", ndjson("buf", [2]), { "idempotency-key": "k2" });
+  const drain = async () => (await (await fetch(`${blue.url}/drain`)).json()) as { inflight: number };
+  expect(await drain()).toEqual({ inflight: 3 });
+  expect(store.seqs("buf")).toEqual([]);
+  blue.setFaults({ bufferIngest: true });
+  expect(await drain()).toEqual({ inflight: 0 });
+  expect(store.seqs("buf")).toEqual([1, 2]);
+  expect(blue.stats).toMatchObject({ inflight: 0, drainCalls: 2, stored: 2, duplicates: 1 });
+});

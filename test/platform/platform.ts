@@ -40,6 +40,10 @@ export interface PlatformStats {
   gzipBodies: number;
   /** the largest ingest body taken off the wire, bytes (as sent, before decoding). */
   maxBodyBytes: number;
+  /** batches acked into the in-flight buffer (`bufferIngest`) and not yet written to the store. */
+  inflight: number;
+  /** `GET /drain` calls. */
+  drainCalls: number;
 }
 
 export interface Platform {
@@ -70,6 +74,8 @@ const emptyStats = (): PlatformStats => ({
   slow: 0,
   gzipBodies: 0,
   maxBodyBytes: 0,
+  inflight: 0,
+  drainCalls: 0,
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,6 +92,14 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   // crashAfter counts from the moment the faults were set.
   let sinceFaults = 0;
   const sockets = new Set<Socket>();
+  // The in-flight buffer (`bufferIngest`): acked batches, stored on drain.
+  const buffer: { key: string; entries: ReturnType<typeof readEntries> }[] = [];
+  const store = (key: string, entries: ReturnType<typeof readEntries>) => {
+    const fresh = opts.store.append(key, entries);
+    if (fresh) stats.stored += entries.length;
+    else stats.duplicates++;
+    return fresh;
+  };
   let dead = false;
   let closed = false;
 
@@ -174,9 +188,12 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
       };
       return acknowledgeOnly(res, f, later, entries.length, send);
     }
-    const fresh = opts.store.append(key, entries);
-    if (fresh) stats.stored += entries.length;
-    else stats.duplicates++;
+    if (f.bufferIngest) {
+      buffer.push({ key, entries });
+      stats.inflight = buffer.length;
+      return send(res, 200, { accepted: entries.length, buffered: true });
+    }
+    const fresh = store(key, entries);
     // Acked only now: the batch is committed to the shared store.
     return send(res, 200, { accepted: entries.length, duplicate: !fresh });
   };
@@ -194,6 +211,12 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
         node: `${opts.color}-${node}`,
         color: opts.color,
       });
+    }
+    if (req.method === "GET" && url.pathname === "/drain") {
+      stats.drainCalls++;
+      if (!faults.holdBuffer) for (const b of buffer.splice(0)) store(b.key, b.entries);
+      stats.inflight = buffer.length;
+      return send(res, 200, { inflight: buffer.length });
     }
     if (req.method === "GET" && url.pathname === "/search") return search(res, url, opts.store, send);
     if (req.method === "GET" && url.pathname === "/stats")

@@ -68,6 +68,8 @@ export class Core {
   lastTrafficBroadcast = 0;
   /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
   nextProbeAt = 0;
+  /** With DRAIN_PATH, when draining colors are next asked for their in-flight work (memory: at once after a restart). */
+  drainPollAt = 0;
   private storageUse: { at: number; use: StorageUse } | null = null;
   /** Records pushed out of the history, deleted with the next write of the state. */
   readonly dropKeys = new Set<string>();
@@ -124,8 +126,14 @@ export class Core {
   }
 
   drainRules(): DrainRules {
-    const { drainSeconds, drainQuietSeconds } = this.cfg;
-    return { active: this.s.flag.color, flagSync: this.s.flagSync, drainSeconds, quietSeconds: drainQuietSeconds };
+    const { drainSeconds, drainQuietSeconds, drainPath } = this.cfg;
+    return {
+      active: this.s.flag.color,
+      flagSync: this.s.flagSync,
+      drainSeconds,
+      quietSeconds: drainQuietSeconds,
+      inflightPollAt: drainPath === null ? null : this.drainPollAt,
+    };
   }
 
   target(color: Color): ProbeTarget {

@@ -10,6 +10,7 @@ const rules = (over: Partial<DrainRules> = {}): DrainRules => ({
   flagSync: inSyncRecord(T),
   drainSeconds: 60,
   quietSeconds: 10,
+  inflightPollAt: null,
   ...over,
 });
 const lost = (): DrainRecord => {
@@ -64,5 +65,45 @@ describe("a color is drained by evidence", () => {
     ]);
     const landed = inSyncRecord(T + 30_000);
     expect(drainStatus("blue", blue, rules({ flagSync: landed }), T + 60_000)?.until).toBe(T + 90_000);
+  });
+});
+
+describe("with DRAIN_PATH, by the platform's word too", () => {
+  const withPath = rules({ inflightPollAt: T + 61_000 });
+  const report = (count: number | null, at: number) => ({ count, at, error: count === null ? "unreachable" : null });
+
+  test("not drained until a report of 0 in flight taken after the drain time", () => {
+    const blue = lost();
+    expect(drainStatus("blue", blue, withPath, T + 60_000)?.waitingFor).toEqual([
+      "DRAIN_PATH: the platform's in-flight report (not asked yet)",
+    ]);
+    blue.inflight = report(3, T + 60_000);
+    expect(drainStatus("blue", blue, withPath, T + 60_000)).toEqual({
+      until: T + 61_000,
+      waitingFor: ["DRAIN_PATH: the platform to finish its in-flight work (3 in flight)"],
+    });
+    blue.inflight = report(null, T + 60_500);
+    expect(drainStatus("blue", blue, withPath, T + 60_500)?.waitingFor).toEqual([
+      "DRAIN_PATH: the platform's in-flight report (last ask failed: unreachable)",
+    ]);
+    // 0 while the drain time still ran: routers could still have sent it work.
+    blue.inflight = report(0, T + 59_000);
+    expect(drainStatus("blue", blue, withPath, T + 59_000)?.waitingFor).toEqual([
+      expect.stringMatching(/^DRAIN_SECONDS: /),
+    ]);
+    expect(drainStatus("blue", blue, withPath, T + 60_000)?.waitingFor).toEqual([
+      "DRAIN_PATH: a report of no in-flight work taken after the rest",
+    ]);
+    blue.inflight = report(0, T + 60_000);
+    expect(drainStatus("blue", blue, withPath, T + 60_000)).toEqual({ until: T + 60_000, waitingFor: [] });
+    const colors = { blue, green: { lostTrafficAt: null, lastOlderAt: null, drainedAt: null } };
+    expect(settleDrains(colors, withPath, T + 60_000)).toBe(true);
+  });
+
+  test("a new switch forgets the last report", () => {
+    const blue = lost();
+    blue.inflight = report(0, T + 70_000);
+    loseTraffic(blue, T + 80_000);
+    expect(blue.inflight).toBeNull();
   });
 });

@@ -10,6 +10,16 @@ export interface DrainRecord {
   /** receipt time of the last router report of traffic to it under an older epoch. */
   lastOlderAt: number | null;
   drainedAt: number | null;
+  /** with DRAIN_PATH: the platform's last in-flight report since it lost traffic (absent in older state). */
+  inflight?: InflightReport | null;
+}
+
+/** What the color's DRAIN_PATH said when last asked (unix ms). */
+export interface InflightReport {
+  /** work still in flight; null when the ask failed. */
+  count: number | null;
+  at: number;
+  error: string | null;
 }
 
 export interface DrainRules {
@@ -17,6 +27,8 @@ export interface DrainRules {
   flagSync: FlagSyncRecord;
   drainSeconds: number;
   quietSeconds: number;
+  /** with DRAIN_PATH: when the draining colors are next asked for their in-flight work; null without. */
+  inflightPollAt: number | null;
 }
 
 export interface DrainStatus {
@@ -56,7 +68,26 @@ export function drainStatus(color: Color, r: DrainRecord, rules: DrainRules, now
       `routers still sent it traffic under an older epoch ${seconds(now - (r.lastOlderAt ?? now))} ago (needs ${rules.quietSeconds} s without)`,
     );
   }
-  return { until: Math.max(timerEnd, quietEnd), waitingFor };
+  const until = Math.max(timerEnd, quietEnd);
+  if (rules.inflightPollAt !== null) {
+    const wait = inflightWait(r.inflight ?? null, until, waitingFor.length > 0);
+    // Not before the next report.
+    if (wait) return { until: Math.max(until, rules.inflightPollAt), waitingFor: [...waitingFor, wait] };
+  }
+  return { until, waitingFor };
+}
+
+/**
+ * With DRAIN_PATH the platform must report 0 in flight, in a report taken once nothing else is awaited
+ * (so no router can have sent it new work after the report). Null when that is so.
+ */
+function inflightWait(report: InflightReport | null, until: number, othersWait: boolean): string | null {
+  if (report?.count === 0 && report.at >= until && !othersWait) return null;
+  if (report === null) return "DRAIN_PATH: the platform's in-flight report (not asked yet)";
+  if (report.count === null) return `DRAIN_PATH: the platform's in-flight report (last ask failed: ${report.error})`;
+  if (report.count > 0) return `DRAIN_PATH: the platform to finish its in-flight work (${report.count} in flight)`;
+  // 0, but reported while routers could still send it work: a fresh report is needed, said only when last.
+  return othersWait ? null : "DRAIN_PATH: a report of no in-flight work taken after the rest";
 }
 
 /** The color stops serving: its drain starts. */
@@ -64,6 +95,7 @@ export function loseTraffic(r: DrainRecord, now: number): void {
   r.lostTrafficAt = now;
   r.lastOlderAt = null;
   r.drainedAt = null;
+  r.inflight = null;
 }
 
 /** The color serves again. */
@@ -96,12 +128,22 @@ export function settleDrains(colors: Record<Color, DrainRecord>, rules: DrainRul
   return changed;
 }
 
-/** When the earliest drain can complete (null: none running, or waiting for KV, which the flag task handles). */
+/**
+ * When the earliest drain can complete (null: none running, or waiting for KV, which the flag task handles);
+ * with DRAIN_PATH, when the draining colors are next asked (every report may complete a drain).
+ */
 export function drainDue(colors: Record<Color, DrainRecord>, rules: DrainRules, now: number): number | null {
   const due = COLORS.map((c) => drainStatus(c, colors[c], rules, now))
     .filter((s) => s !== null && rules.flagSync.inSync)
     .map((s) => (s as DrainStatus).until);
-  return due.length ? Math.min(...due) : null;
+  if (due.length === 0) return null;
+  return rules.inflightPollAt === null ? Math.min(...due) : Math.max(rules.inflightPollAt, now);
+}
+
+/** The colors whose drain waits for the platform's in-flight report (with DRAIN_PATH, once KV holds the flag). */
+export function askingInflight(colors: Record<Color, DrainRecord>, rules: DrainRules, now: number): Color[] {
+  if (rules.inflightPollAt === null || !rules.flagSync.inSync) return [];
+  return COLORS.filter((c) => (drainStatus(c, colors[c], rules, now)?.waitingFor.length ?? 0) > 0);
 }
 
 /** The drain part of a color's public info. */
@@ -110,7 +152,7 @@ export function drainView(
   r: DrainRecord,
   rules: DrainRules,
   now: number,
-): Pick<ColorInfo, "drainingUntil" | "drain" | "drainedAt"> {
+): Pick<ColorInfo, "drainingUntil" | "drain" | "drainedAt" | "inflight"> {
   const status = drainStatus(color, r, rules, now);
   const draining = status !== null && status.waitingFor.length > 0;
   return {
@@ -120,5 +162,6 @@ export function drainView(
         ? { since: iso(r.lostTrafficAt), lastOlderTrafficAt: isoOrNull(r.lastOlderAt), waitingFor: status.waitingFor }
         : null,
     drainedAt: isoOrNull(r.drainedAt),
+    inflight: r.inflight ? { ...r.inflight, at: iso(r.inflight.at) } : null,
   };
 }

@@ -4,6 +4,7 @@ import type { AlarmTask } from "./alarms";
 import type { Core } from "./core";
 import { deadlineTask } from "./deadlines";
 import { drainDue, settleDrains } from "./drain";
+import { pollInflight } from "./inflight";
 import { type ProbePhase, probeRound } from "./probe-round";
 
 const PROBED: readonly string[] = ["validating", "watching", "awaiting_decision"] satisfies ProbePhase[];
@@ -37,12 +38,16 @@ const active: AlarmTask = {
   },
 };
 
-/** Declares drained the colors whose drain is complete (by evidence, see drain.ts), and tells subscribers. */
+/**
+ * Declares drained the colors whose drain is complete (by evidence, see drain.ts), and tells subscribers;
+ * with DRAIN_PATH, first asks the draining colors for their in-flight work.
+ */
 const drains: AlarmTask = {
   name: "drains",
   due: (core) => drainDue(core.s.colors, core.drainRules(), Date.now()),
   async run(core) {
-    if (settleDrains(core.s.colors, core.drainRules(), Date.now())) await core.commit();
+    const told = await pollInflight(core);
+    if (settleDrains(core.s.colors, core.drainRules(), Date.now()) || told) await core.commit();
   },
 };
 

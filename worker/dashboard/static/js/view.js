@@ -59,6 +59,11 @@ export function hero(s, now) {
     </div>`;
 }
 
+/** What the platform's DRAIN_PATH last said. @param {NonNullable<State["colors"]["blue"]["inflight"]>} f */
+function inflightText(f) {
+  return f.count === null ? `unknown (${esc(f.error ?? "")})` : `${f.count} ${f.count === 1 ? "item" : "items"}`;
+}
+
 /** @param {State} s @param {Color} color @param {LiveStats} live */
 export function envCard(s, color, live) {
   const c = s.colors[color];
@@ -78,6 +83,7 @@ export function envCard(s, color, live) {
         <div><dt>Requests/s</dt><dd class="num">${perSecond(live.rps)}</dd></div>
         <div><dt>5xx rate</dt><dd class="num${live.errorRate ? " bad-text" : ""}">${percent(live.errorRate)}</dd></div>
         <div><dt>p95 latency</dt><dd class="num">${millis(live.p95Ms)}</dd></div>
+        ${c.inflight ? `<div class="wide"><dt>In flight</dt><dd class="inflight num" title="DRAIN_PATH, asked ${esc(c.inflight.at)}">${inflightText(c.inflight)}</dd></div>` : ""}
         <div class="wide"><dt>Origin</dt><dd class="mono" title="${esc(c.origin)}">${esc(c.origin)}</dd></div>
       </dl>
       ${timing.drainReasons(c)}
