@@ -60138,7 +60138,12 @@ var ColorInfo = external_exports.object({
     waitingFor: external_exports.array(external_exports.string())
   }).nullable().optional(),
   /** when it was last declared drained (ISO). */
-  drainedAt: external_exports.string().nullable().optional()
+  drainedAt: external_exports.string().nullable().optional(),
+  /**
+   * with DRAIN_PATH: the platform's last in-flight report since this color lost traffic (`count` null when
+   * the ask failed, with `error`); null when not asked.
+   */
+  inflight: external_exports.object({ count: external_exports.number().nullable(), at: external_exports.string(), error: external_exports.string().nullable() }).nullable().optional()
 });
 var HistoryEntry = external_exports.object({
   kind: external_exports.enum(["deployment", "rollback"]),

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Debian's Chromium, used when installed (`apt-get install chromium`). */
 const DEBIAN_CHROMIUM = "/usr/bin/chromium";
@@ -89,4 +89,13 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A new page on the Worker's dashboard, signed in with `token`. */
+export async function openDashboard(browser: BrowserHandle, workerUrl: string, token: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`${workerUrl}/dashboard`);
+  await page.fill("#signin-token", token);
+  await page.click("#signin-ok");
+  return page;
 }

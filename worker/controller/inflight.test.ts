@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { State } from "../../shared";
 import { sleep } from "../../test/support/api";
-import { launchBrowser } from "../../test/support/browser";
+import { launchBrowser, openDashboard } from "../../test/support/browser";
 import { type Stack, startStack } from "../../test/support/stack";
 
 let s: Stack;
@@ -63,10 +63,7 @@ test("a color with work in flight is not drained until it reports 0; every recor
   // The dashboard (a real browser) shows blue's in-flight work.
   const browser = await launchBrowser();
   try {
-    const page = await browser.context.newPage();
-    await page.goto(`${s.worker.url}/dashboard`);
-    await page.fill("#signin-token", s.token);
-    await page.click("#signin-ok");
+    const page = await openDashboard(browser, s.worker.url, s.token);
     const cell = page.locator("#env-blue dd.inflight");
     await cell.waitFor({ timeout: 15_000 });
     expect(await cell.textContent()).toBe(`${BATCHES} items`);
