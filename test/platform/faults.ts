@@ -12,6 +12,11 @@ export interface Faults {
   latencyMs?: number;
   /** ingest: the body is read at once, the batch stored and answered only after this long (a slow, not dead, release). */
   slowIngestMs?: number;
+  /**
+   * ingest: a request that finds more than `above` other ingest requests in progress is answered `ms` late
+   * (a release fast for single probes that cannot keep up with production load).
+   */
+  slowUnderLoad?: { above: number; ms: number };
   /** ingest: the connection is destroyed once the first chunk of the body arrived (a process dying mid-request). */
   resetMidBody?: boolean;
   /** ingest: the connection is accepted and the body read, but no answer ever comes (a wedged process). */

@@ -231,3 +231,15 @@ test("bufferIngest: acked batches stay in flight until GET /drain flushes them (
   expect(store.seqs("buf")).toEqual([1, 2]);
   expect(blue.stats).toMatchObject({ inflight: 0, drainCalls: 2, stored: 2, duplicates: 1 });
 });
+
+test("slowUnderLoad: one request at a time is never slowed, concurrent ones are; mirrored copies counted", async () => {
+  // slowIngestMs keeps each request in progress long enough for a burst to overlap.
+  green.setFaults({ slowIngestMs: 50, slowUnderLoad: { above: 2, ms: 100 } });
+  const send = async () =>
+    expect((await post(green, "/ingest", ndjson("load", [1]), { "x-bluegreen-mirror": "1" })).status).toBe(200);
+  for (let i = 0; i < 3; i++) await send();
+  expect(green.stats.overloaded).toBe(0);
+  await Promise.all(Array.from({ length: 8 }, send));
+  expect(green.stats.overloaded).toBeGreaterThan(0);
+  expect(green.stats).toMatchObject({ mirrored: 11, ingestRequests: 11 });
+});

@@ -34,8 +34,12 @@ export interface PlatformStats {
   resets: number;
   /** requests left unanswered (`hang`). */
   hung: number;
-  /** requests answered late (`slowIngestMs`). */
+  /** requests answered late (`slowIngestMs`, `slowUnderLoad`). */
   slow: number;
+  /** of those, requests slowed by `slowUnderLoad` (they found too many others in progress). */
+  overloaded: number;
+  /** ingest requests that were mirrored copies (`x-bluegreen-mirror: 1`). */
+  mirrored: number;
   /** bodies that came gzip-encoded. */
   gzipBodies: number;
   /** the largest ingest body taken off the wire, bytes (as sent, before decoding). */
@@ -72,6 +76,8 @@ const emptyStats = (): PlatformStats => ({
   resets: 0,
   hung: 0,
   slow: 0,
+  mirrored: 0,
+  overloaded: 0,
   gzipBodies: 0,
   maxBodyBytes: 0,
   inflight: 0,
@@ -86,6 +92,8 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   let configHash = opts.configHash ?? "c1";
   // Two nodes behind one address answer health in turn (what a round-robin balancer does).
   let healthAnswers = 0;
+  // Ingest requests in progress (`slowUnderLoad`).
+  let busy = 0;
   let faults: Faults = {};
   let faultTimer: NodeJS.Timeout | undefined;
   const stats = emptyStats();
@@ -148,11 +156,16 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
       req.resume();
       return;
     }
+    if (req.headers["x-bluegreen-mirror"] === "1") stats.mirrored++;
     const raw = await readBody(req);
     stats.maxBodyBytes = Math.max(stats.maxBodyBytes, raw.length);
-    if (f.slowIngestMs) {
+    // `busy` counts this request too.
+    const loaded = f.slowUnderLoad && busy - 1 > f.slowUnderLoad.above ? f.slowUnderLoad.ms : 0;
+    if (loaded) stats.overloaded++;
+    const late = (f.slowIngestMs ?? 0) + loaded;
+    if (late) {
       stats.slow++;
-      await sleep(f.slowIngestMs);
+      await sleep(late);
     }
     if (f.reject) {
       stats.rejected++;
@@ -221,8 +234,10 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     if (req.method === "GET" && url.pathname === "/search") return search(res, url, opts.store, send);
     if (req.method === "GET" && url.pathname === "/stats")
       return send(res, 200, { color: opts.color, version, ...stats });
-    if (req.method === "POST" && (url.pathname === "/ingest" || url.pathname === "/v1/logs"))
-      return ingest(req, res, url.pathname);
+    if (req.method === "POST" && (url.pathname === "/ingest" || url.pathname === "/v1/logs")) {
+      busy++;
+      return ingest(req, res, url.pathname).finally(() => busy--);
+    }
     return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
   };
 
