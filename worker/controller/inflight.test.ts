@@ -1,5 +1,6 @@
 // Graceful drain by the platform's word (issue 15): with DRAIN_PATH, the color that lost traffic counts as
-// drained only once it reports 0 in flight, through the real Worker, stand-in platform and a browser.
+// drained only once it reports 0 in flight, through the real Worker, stand-in platform and a browser
+// (which also shows each color's configHash).
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { State } from "../../shared";
 import { sleep } from "../../test/support/api";
@@ -67,6 +68,8 @@ test("a color with work in flight is not drained until it reports 0; every recor
     const cell = page.locator("#env-blue dd.inflight");
     await cell.waitFor({ timeout: 15_000 });
     expect(await cell.textContent()).toBe(`${BATCHES} items`);
+    // …and each color's configHash, as its health endpoint reports it.
+    expect(await page.locator("#env-green dd.config").textContent()).toBe("c1");
   } finally {
     await browser.close();
   }

@@ -80,6 +80,7 @@ export function envCard(s, color, live) {
       <dl>
         <div><dt>Version</dt><dd class="version">${esc(c.version ?? "—")}</dd></div>
         <div><dt>Health</dt><dd>${healthText(c.health)}</dd></div>
+        ${c.configHash ? `<div><dt>Config</dt><dd class="config mono" title="configHash its health endpoint reports">${esc(c.configHash)}</dd></div>` : ""}
         <div><dt>Requests/s</dt><dd class="num">${perSecond(live.rps)}</dd></div>
         <div><dt>5xx rate</dt><dd class="num${live.errorRate ? " bad-text" : ""}">${percent(live.errorRate)}</dd></div>
         <div><dt>p95 latency</dt><dd class="num">${millis(live.p95Ms)}</dd></div>
