@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { CounterFlush, Deployment, DeploymentRequest, RollbackRequest, RollbackResult, State } from "../shared";
+import type { CounterFlush, Deployment, Flag, DeploymentRequest, RollbackRequest, RollbackResult, State } from "../shared";
 import type { AuditLog, RefusalReason } from "../shared/audit";
 import { AuditStore, type NewAuditEntry } from "./audit/store";
 import { runAlarm, schedule } from "./controller/alarms";
@@ -40,6 +40,14 @@ export class DeploymentController extends DurableObject<Env> {
     await refreshHealthIfStale(this.core);
     await this.core.measureStorage();
     return this.core.snapshot();
+  }
+
+  /**
+   * The fast path (FLAG_FAST_PATH): routers read the current flag here, about once per location per
+   * second. Storage writes are behind the output gate, so a flag is never answered before it is persisted.
+   */
+  async currentFlag(): Promise<Flag> {
+    return this.core.s.flag;
   }
 
   async getDeployment(id: string): Promise<Result<Deployment>> {

@@ -37,6 +37,7 @@ export interface Env {
   AUDIT_ENTRIES?: string;
   READBACK_PATH?: string;
   DRAIN_PATH?: string;
+  FLAG_FAST_PATH?: string;
 }
 
 export function num(value: string | undefined, fallback: number): number {
@@ -55,6 +56,9 @@ function canary(value: string | undefined): CanaryTarget[] {
   }
   return targets;
 }
+
+/** FLAG_FAST_PATH: on unless set to `off` (read per request by the router's flag source). */
+export const fastPathOn = (env: Env): boolean => env.FLAG_FAST_PATH?.trim().toLowerCase() !== "off";
 
 /** Parsed configuration with the defaults DESIGN.md names. */
 export function config(env: Env) {

@@ -5,6 +5,7 @@ import { dashboard } from "./dashboard/routes";
 import type { Env } from "./env";
 import { errorBody } from "./errors";
 import { flagCache } from "./flag";
+import { flagSource } from "./isolate";
 import { route } from "./router";
 
 export { DeploymentController } from "./controller";
@@ -16,10 +17,20 @@ app.route("/dashboard", dashboard);
 // Unknown control paths must never fall through to the proxy.
 app.all("/api/*", (c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
 
-// The Worker's own liveness, with this isolate's router counters (KV reads are counted by tests and benchmarks).
-app.get("/healthz", (c) =>
-  c.json({ ok: true, isolate: counters.isolate, flagReads: flagCache.reads, flagReadErrors: flagCache.readErrors }),
-);
+// The Worker's own liveness, with this isolate's router counters (KV and fast-path reads are counted by
+// tests and benchmarks).
+app.get("/healthz", (c) => {
+  const { fast } = flagSource;
+  return c.json({
+    ok: true,
+    isolate: counters.isolate,
+    flagReads: flagCache.reads,
+    flagReadErrors: flagCache.readErrors,
+    fastPathReads: fast.reads,
+    fastPathFailures: fast.failures,
+    fastPathCacheHits: fast.cacheHits,
+  });
+});
 
 // Everything else is log traffic for the platform.
 app.all("*", (c) => route(c.req.raw, c.env, c.executionCtx));

@@ -1,7 +1,9 @@
 import type { Flag } from "../shared/schemas";
 import { type Counters, counters } from "./counters";
-import type { Env } from "./env";
+import { controller, type Env } from "./env";
 import { flagCache } from "./flag";
+import { FastFlag } from "./flag-fast";
+import { FlagSource } from "./flag-source";
 
 /**
  * What the router keeps between requests in one isolate: where it learns the flag, and its counters.
@@ -9,11 +11,21 @@ import { flagCache } from "./flag";
  * several in one Worker, one per simulated edge location, each with its own view of the flag.
  */
 export interface RouterIsolate {
-  flag(env: Env, flagCacheMs: number): Promise<Flag>;
+  /** `ctx` lets the flag source refresh in the background (the fast path); without it, KV alone. */
+  flag(env: Env, flagCacheMs: number, ctx?: Pick<ExecutionContext, "waitUntil">): Promise<Flag>;
   readonly counters: Counters;
 }
 
+/**
+ * This isolate's flag source. The fast path's answers are shared per location in `caches.default`, keyed
+ * by the controller's id (unique per Worker and controller name, so Workers on one zone never mix them).
+ */
+export const flagSource = new FlagSource(flagCache, new FastFlag(), (env) => ({
+  cache: async () => caches.default,
+  key: `https://flag-fast-path.internal/${controller(env).id.toString()}`,
+}));
+
 export const isolate: RouterIsolate = {
-  flag: (env, flagCacheMs) => flagCache.get(env.ROUTING, flagCacheMs),
+  flag: (env, flagCacheMs, ctx) => flagSource.get(env, env.ROUTING, flagCacheMs, ctx),
   counters,
 };

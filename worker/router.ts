@@ -84,7 +84,7 @@ export async function route(
   { flag: readFlag, counters }: RouterIsolate = isolate,
 ): Promise<Response> {
   const cfg = config(env);
-  const flag = await readFlag(env, cfg.flagCacheMs);
+  const flag = await readFlag(env, cfg.flagCacheMs, ctx);
   const chosen = await chooseColor(request, env, flag);
   if (chosen instanceof Response) return chosen;
   const isPreview = request.headers.has("x-deploy-color");

@@ -30,6 +30,15 @@ export interface Sim extends Stack {
   /** KV's raw flag, and writing it behind the controller's back. */
   kv(): Promise<string | null>;
   putKv(raw: string): Promise<void>;
+  /** makes the controller's fast-path reads fail or answer late (or work again, with `{}`). */
+  fastPathFaults(faults: { fail?: boolean; delayMs?: number }): Promise<void>;
+  /** when the controller answered fast-path reads (unix ms), and each location's counts of its own. */
+  fastPath(): Promise<{
+    controllerReads: number[];
+    perLocation: Array<{ reads: number; failures: number; cacheHits: number }>;
+  }>;
+  /** puts `flag` into location i's fast-path cache as if just read from the controller. */
+  plantFastPathEntry(location: number, flag: unknown): Promise<void>;
   /** every value KV held, with when it became visible at each location. */
   writes(): Promise<Array<{ raw: string | null; seenAt: number; visibleAt: number[] }>>;
 }
@@ -63,5 +72,8 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
     kv: async () => (await sim<{ value: string | null }>("GET", "kv")).value,
     putKv: (raw) => sim("PUT", "kv", raw),
     writes: () => sim("GET", "writes"),
+    fastPathFaults: (faults) => sim("POST", "fast-path-faults", JSON.stringify(faults)),
+    fastPath: () => sim("GET", "fast-path"),
+    plantFastPathEntry: (location, flag) => sim("PUT", `fast-cache/${location}`, JSON.stringify(flag)),
   };
 }

@@ -1,4 +1,4 @@
-import { FLAG_KEY } from "../../../shared/schemas";
+import { FLAG_KEY, type Flag } from "../../../shared/schemas";
 import { DeploymentController } from "../../../worker/controller";
 import type { Env } from "../../../worker/env";
 
@@ -23,11 +23,20 @@ function faultyKv(kv: KVNamespace, faults: KvFaults): KVNamespace {
   });
 }
 
+/** Faults of the fast path (FLAG_FAST_PATH): its reads of the controller's flag fail, or answer late. */
+export interface FastPathFaults {
+  fail?: boolean;
+  delayMs?: number;
+}
+
 /** The real controller, with a KV that can fail, and hooks the tests drive. */
 export class SimController extends DeploymentController {
   private readonly faults: KvFaults;
   /** while true, alarms the runtime delivers do nothing: only simAlarmTwice runs the handler. */
   private held = false;
+  private fastFaults: FastPathFaults = {};
+  /** fast-path reads of the flag, counted by when they arrived (unix ms). */
+  private readonly fastReads: number[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     const faults: KvFaults = {};
@@ -37,6 +46,23 @@ export class SimController extends DeploymentController {
 
   simFaults(faults: KvFaults): void {
     Object.assign(this.faults, faults);
+  }
+
+  simFastPathFaults(faults: FastPathFaults): void {
+    this.fastFaults = faults;
+  }
+
+  /** When the fast-path reads arrived (unix ms), all of them since the object started. */
+  simFastPathReads(): number[] {
+    return this.fastReads;
+  }
+
+  override async currentFlag(): Promise<Flag> {
+    this.fastReads.push(Date.now());
+    const { fail, delayMs } = this.fastFaults;
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    if (fail) throw new Error("simulated fast-path failure");
+    return super.currentFlag();
   }
 
   simHoldAlarms(held: boolean): void {

@@ -1,12 +1,14 @@
 // Entry of the simulation Worker (wrangler.toml beside it). Requests with `x-sim-location: i` are routed
 // by simulated location i; /sim/* drives the simulation; everything else is the project's own app.
-import { FLAG_KEY } from "../../../shared/schemas";
+import { FLAG_KEY, Flag } from "../../../shared/schemas";
+import { cacheEntry } from "../../../worker/flag-fast";
 import { controller } from "../../../worker/env";
 import app from "../../../worker/index";
 import { route } from "../../../worker/router";
 import type { SimController } from "./controller";
 import type { SimEnv } from "./env";
 import { World } from "./locations";
+import { locationCache } from "./sources";
 
 export { SimController } from "./controller";
 
@@ -32,6 +34,26 @@ async function simApi(request: Request, env: SimEnv, w: World): Promise<Response
   // KV changed behind the controller's back (a hand edit), bypassing the controller.
   if (key === "PUT /sim/kv") {
     await env.ROUTING.put(FLAG_KEY, await request.text());
+    return Response.json({ ok: true });
+  }
+  if (key === "POST /sim/fast-path-faults") {
+    await sim(env).simFastPathFaults(await request.json());
+    return Response.json({ ok: true });
+  }
+  // The controller's fast-path reads, and each location's counts of its own.
+  if (key === "GET /sim/fast-path") {
+    const perLocation = w.locations.map(({ fast }) => ({
+      reads: fast?.reads ?? 0,
+      failures: fast?.failures ?? 0,
+      cacheHits: fast?.cacheHits ?? 0,
+    }));
+    return Response.json({ controllerReads: await sim(env).simFastPathReads(), perLocation });
+  }
+  // A fast-path entry planted in location i's cache, as if just read from the controller (a stale one, say).
+  const planted = /^PUT \/sim\/fast-cache\/(\d+)$/.exec(key);
+  if (planted) {
+    const { cache, key: url } = locationCache(Number(planted[1]));
+    await (await cache()).put(url, cacheEntry(Flag.parse(await request.json()), Date.now()));
     return Response.json({ ok: true });
   }
   if (key === "GET /sim/kv") return Response.json({ value: await env.ROUTING.get(FLAG_KEY) });

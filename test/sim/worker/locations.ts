@@ -1,4 +1,5 @@
 import { Counters } from "../../../worker/counters";
+import type { FastFlag } from "../../../worker/flag-fast";
 import type { RouterIsolate } from "../../../worker/isolate";
 import type { SimEnv } from "./env";
 import { Propagation } from "./propagation";
@@ -9,6 +10,8 @@ const num = (v: string | undefined, fallback: number) => (v ? Number(v) : fallba
 /** One simulated edge location: a router isolate of its own (flag source, counters). */
 export interface Location extends RouterIsolate {
   index: number;
+  /** its fast path (null when its flag source has none): reads and failures are counted there. */
+  fast: FastFlag | null;
 }
 
 /** The simulated edge: SIM_LOCATIONS locations sharing one simulated KV propagation. */
@@ -22,7 +25,7 @@ export class World {
     this.propagation = new Propagation(env.ROUTING, num(env.SIM_MAX_LAG_MS, 3000), num(env.SIM_SEED, 1));
     this.locations = Array.from({ length: num(env.SIM_LOCATIONS, 20) }, (_, index) => ({
       index,
-      flag: source({ index, propagation: this.propagation }),
+      ...source({ index, propagation: this.propagation }),
       counters: new Counters(),
     }));
   }

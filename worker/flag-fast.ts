@@ -1,0 +1,96 @@
+import { Flag } from "../shared/schemas";
+
+/**
+ * How long a fast-path answer is reused, in this isolate and in the location's Cache API: at most about
+ * one controller read per location per TTL. The Cache API keeps whole seconds, so this is one second.
+ */
+export const FAST_PATH_TTL_MS = 1000;
+/** A controller read slower than this counts as failed (it runs in the background; KV applies meanwhile). */
+export const FAST_PATH_TIMEOUT_MS = 1000;
+/** Header on the cached entry: when the controller was read (unix ms), so a hit is judged by its true age. */
+const READ_AT = "x-flag-read-at";
+
+/** What a refresh uses: the controller's flag, and the cache (with a synthetic URL in it) a location shares. */
+export interface FastPathIo {
+  read(): Promise<Flag>;
+  cache(): Promise<Cache>;
+  key: string;
+}
+
+interface Known {
+  flag: Flag;
+  /** the controller read it this long ago at most: reused until then. */
+  freshUntil: number;
+}
+
+/** The cache entry of a controller answer read at `readAt` (unix ms). */
+export const cacheEntry = (flag: Flag, readAt: number): Response =>
+  new Response(JSON.stringify(flag), {
+    headers: {
+      "content-type": "application/json",
+      "cache-control": `max-age=${Math.ceil(FAST_PATH_TTL_MS / 1000)}`,
+      [READ_AT]: String(readAt),
+    },
+  });
+
+const timeout = (ms: number) =>
+  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms));
+
+/**
+ * The controller's current flag, learnt beside KV (DESIGN.md, FLAG_FAST_PATH). `peek` never waits: it
+ * answers what this isolate knows and, when that is older than the TTL, refreshes it in the background
+ * (stale-while-revalidate through `waitUntil`): first from the location's cache, else from the controller,
+ * whose answer is then cached for the location's other isolates. One refresh at a time per isolate.
+ * A failure leaves the last answer in place (the epoch fence makes an old one harmless) and is not
+ * retried within the TTL, so a failing controller is asked no more often than a healthy one.
+ */
+export class FastFlag {
+  private known: Known | null = null;
+  private retryAt = 0;
+  private inflight: Promise<void> | null = null;
+  /** controller reads this isolate made, the failed or slow ones among them, and answers found in the cache. */
+  reads = 0;
+  failures = 0;
+  cacheHits = 0;
+
+  peek(io: () => FastPathIo, ctx: Pick<ExecutionContext, "waitUntil">, now = Date.now()): Flag | null {
+    const due = now >= (this.known?.freshUntil ?? 0) && now >= this.retryAt;
+    if (due && this.inflight === null) {
+      this.inflight = this.refresh(io()).finally(() => {
+        this.inflight = null;
+      });
+      ctx.waitUntil(this.inflight);
+    }
+    return this.known?.flag ?? null;
+  }
+
+  private async refresh({ read, cache: open, key }: FastPathIo): Promise<void> {
+    const cache = await open().catch(() => null);
+    if (cache && (await this.fromCache(cache, key))) return;
+    this.reads++;
+    const started = Date.now();
+    let flag: Flag;
+    try {
+      flag = Flag.parse(await Promise.race([read(), timeout(FAST_PATH_TIMEOUT_MS)]));
+    } catch {
+      this.failures++;
+      this.retryAt = Date.now() + FAST_PATH_TTL_MS;
+      return;
+    }
+    // Aged from when the read started: the flag may have changed since then.
+    this.known = { flag, freshUntil: started + FAST_PATH_TTL_MS };
+    await cache?.put(key, cacheEntry(flag, started)).catch(() => undefined);
+  }
+
+  /** A cache entry still within its TTL (by when it was read, not when it was stored) is used as is. */
+  private async fromCache(cache: Cache, key: string): Promise<boolean> {
+    const hit = await cache.match(key).catch(() => undefined);
+    if (!hit) return false;
+    const readAt = Number(hit.headers.get(READ_AT));
+    const parsed = Flag.safeParse(await hit.json().catch(() => null));
+    if (!parsed.success || !Number.isFinite(readAt) || Date.now() >= readAt + FAST_PATH_TTL_MS) return false;
+    this.cacheHits++;
+    this.known = { flag: parsed.data, freshUntil: readAt + FAST_PATH_TTL_MS };
+    return true;
+  }
+}
