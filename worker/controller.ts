@@ -1,5 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import type { CounterFlush, Deployment, Flag, DeploymentRequest, RollbackRequest, RollbackResult, State } from "../shared";
+import type {
+  CounterFlush,
+  Deployment,
+  DeploymentRequest,
+  Flag,
+  RollbackRequest,
+  RollbackResult,
+  State,
+} from "../shared";
 import type { AuditLog, RefusalReason } from "../shared/audit";
 import { AuditStore, type NewAuditEntry } from "./audit/store";
 import { runAlarm, schedule } from "./controller/alarms";

@@ -17,6 +17,11 @@ export interface FastPathIo {
   key: string;
 }
 
+/** The part of a request's ExecutionContext a background refresh needs. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
 interface Known {
   flag: Flag;
   /** the controller read it this long ago at most: reused until then. */
@@ -53,7 +58,7 @@ export class FastFlag {
   failures = 0;
   cacheHits = 0;
 
-  peek(io: () => FastPathIo, ctx: Pick<ExecutionContext, "waitUntil">, now = Date.now()): Flag | null {
+  peek(io: () => FastPathIo, ctx: WaitUntil, now = Date.now()): Flag | null {
     const due = now >= (this.known?.freshUntil ?? 0) && now >= this.retryAt;
     if (due && this.inflight === null) {
       this.inflight = this.refresh(io()).finally(() => {

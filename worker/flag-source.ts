@@ -1,7 +1,7 @@
 import type { Flag } from "../shared/schemas";
 import { controller, type Env, fastPathOn } from "./env";
 import type { FlagCache } from "./flag";
-import type { FastFlag, FastPathIo } from "./flag-fast";
+import type { FastFlag, FastPathIo, WaitUntil } from "./flag-fast";
 
 /**
  * The epoch fence: of the flags a router learns (KV's, the fast path's), it routes by the one with the
@@ -35,12 +35,7 @@ export class FlagSource {
     private readonly where: (env: Env) => Pick<FastPathIo, "cache" | "key">,
   ) {}
 
-  async get(
-    env: Env,
-    kv: KVNamespace,
-    flagCacheMs: number,
-    ctx: Pick<ExecutionContext, "waitUntil"> | undefined,
-  ): Promise<Flag> {
+  async get(env: Env, kv: KVNamespace, flagCacheMs: number, ctx: WaitUntil | undefined): Promise<Flag> {
     const fromKv = await this.kv.get(kv, flagCacheMs);
     const fromFast =
       ctx && fastPathOn(env)
