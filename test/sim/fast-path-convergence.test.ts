@@ -5,16 +5,15 @@ import { afterAll, describe, expect, test } from "vitest";
 import type { Deployment, RollbackResult } from "../../shared";
 import { FAST_PATH_TTL_MS } from "../../worker/flag-fast";
 import { sleep } from "../support/api";
-import { type Sim, startSim } from "./harness";
+import { SIM_THRESHOLDS, type Sim, startSim } from "./harness";
 import { SteadyTraffic } from "./traffic";
 import { moved, type Span } from "./truth";
 
 const LOCATIONS = 20;
 const FLAG_CACHE_MS = 200;
 // Goal: every location within 2 s with the fast path; a loaded machine adds request latency on top.
-const GOAL_MS = 2000;
-const MARGIN_MS = 1000;
-const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 20 }, watchSeconds: 60 };
+const BOUND = { goalMs: 2000, marginMs: 1000 };
+const FAST = { thresholds: SIM_THRESHOLDS, watchSeconds: 60 };
 
 interface Run {
   name: string;
@@ -89,10 +88,10 @@ describe.each(RUNS)("$name", (run) => {
     );
 
     // A span's low end is the last request a location routed by the old epoch, ms after the switch.
-    const bound = run.vars?.FLAG_FAST_PATH === "off" || run.failing ? run.maxLagMs + FLAG_CACHE_MS : GOAL_MS;
+    const bound = run.vars?.FLAG_FAST_PATH === "off" || run.failing ? run.maxLagMs + FLAG_CACHE_MS : BOUND.goalMs;
     for (const m of [switched, reverted]) {
       expect(m.p100, span(m.p100)).not.toBeNull();
-      expect((m.p100 as Span)[0]).toBeLessThanOrEqual(bound + MARGIN_MS);
+      expect((m.p100 as Span)[0]).toBeLessThanOrEqual(bound + BOUND.marginMs);
     }
     if (run.vars?.FLAG_FAST_PATH === "off") expect(fast.controllerReads).toEqual([]);
     else {

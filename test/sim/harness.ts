@@ -8,6 +8,9 @@ export const SIM_CONFIG = resolve(import.meta.dirname, "worker/wrangler.toml");
 /** The request header that picks the simulated location (the sim Worker removes it). */
 export const LOCATION_HEADER = "x-sim-location";
 
+/** Deployment thresholds that let a simulation's deployment validate within a second or two of traffic. */
+export const SIM_THRESHOLDS = { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 20 };
+
 export interface SimOptions extends StackOptions {
   /** simulated edge locations (SIM_LOCATIONS). */
   locations?: number;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Color, Convergence, Deployment, RollbackResult } from "../../shared";
-import { LOCATION_HEADER, type Sim, startSim } from "./harness";
+import { LOCATION_HEADER, SIM_THRESHOLDS, type Sim, startSim } from "./harness";
 import { StateObserver } from "./observer";
 import { producerOf, SteadyTraffic } from "./traffic";
 import { moved, staleTo } from "./truth";
@@ -15,7 +15,7 @@ const QUIET_SECONDS = 1.5;
 const SLICE_MS = 250;
 const FLUSH_MS = 1000;
 const MARGIN_MS = 1000;
-const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 20 }, watchSeconds: 2 };
+const FAST = { thresholds: SIM_THRESHOLDS, watchSeconds: 2 };
 
 /** A flag change seen in the run; `settled` once every router moved and the old color drained before the next. */
 interface Switch {
