@@ -13,7 +13,8 @@ const LOCATIONS = 20;
 const FLAG_CACHE_MS = 200;
 // Goal: every location within 2 s with the fast path; a loaded machine adds request latency on top.
 const BOUND = { goalMs: 2000, marginMs: 1000 };
-const FAST = { thresholds: SIM_THRESHOLDS, watchSeconds: 60 };
+// The revert is the operator's rollback during the watch: a loaded machine's latency must not revert first.
+const FAST = { thresholds: { ...SIM_THRESHOLDS, maxP95Ms: 30_000 }, watchSeconds: 60 };
 
 interface Run {
   name: string;
@@ -69,7 +70,9 @@ describe.each(RUNS)("$name", (run) => {
       switched = await reach(flag.epoch, Date.parse(flag.updatedAt));
 
       const rb = await s.control.call<RollbackResult>("POST", "/api/rollback", { reason: "revert" });
-      expect(rb.status).toBe(200);
+      expect(rb.status, JSON.stringify({ rollback: rb.json, deployment: await s.control.deployment(d.json.id) })).toBe(
+        200,
+      );
       const windowStart = Date.now();
       reverted = await reach(rb.json.flag.epoch, Date.parse(rb.json.flag.updatedAt));
       const reads = (await s.fastPath()).controllerReads.filter((t) => t >= windowStart);
