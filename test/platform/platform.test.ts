@@ -152,7 +152,7 @@ test("hang: the request is accepted and never answered", async () => {
   expect(store.seqs("h")).toEqual([]);
 });
 
-test("slow: a batch whose client gave up is still stored when the platform gets to it; the retry's key drops it", async () => {
+test("slow: a batch whose client gave up is still stored when the platform gets to it (in progress till then); the retry's key drops it", async () => {
   green.setFaults({ slowIngestMs: 400 });
   const headers = { "idempotency-key": "slow-1" };
   const gaveUp = fetch(`${green.url}/ingest`, {
@@ -162,10 +162,11 @@ test("slow: a batch whose client gave up is still stored when the platform gets 
     signal: AbortSignal.timeout(100),
   });
   await expect(gaveUp).rejects.toThrow();
+  expect(green.stats.inProgress).toBe(1);
   // The client's retry lands on the other color first, as a router failover would.
   expect(await (await post(blue, "/ingest", ndjson("s", [1, 2]), headers)).json()).toMatchObject({ duplicate: false });
   await new Promise((r) => setTimeout(r, 600));
-  expect(green.stats).toMatchObject({ slow: 1, duplicates: 1 });
+  expect(green.stats).toMatchObject({ slow: 1, duplicates: 1, inProgress: 0 });
   expect(store.seqs("s")).toEqual([1, 2]);
 });
 

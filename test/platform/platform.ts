@@ -22,6 +22,8 @@ export interface PlatformOptions {
 
 export interface PlatformStats {
   ingestRequests: number;
+  /** ingest requests being handled right now (hung ones excluded: they never finish). */
+  inProgress: number;
   /** entries stored (first copies only). */
   stored: number;
   /** batches acked but not stored again: their idempotency key was seen before. */
@@ -69,6 +71,7 @@ export interface Platform {
 
 const emptyStats = (): PlatformStats => ({
   ingestRequests: 0,
+  inProgress: 0,
   stored: 0,
   duplicates: 0,
   failed: 0,
@@ -92,8 +95,6 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
   let configHash = opts.configHash ?? "c1";
   // Two nodes behind one address answer health in turn (what a round-robin balancer does).
   let healthAnswers = 0;
-  // Ingest requests in progress (`slowUnderLoad`).
-  let busy = 0;
   let faults: Faults = {};
   let faultTimer: NodeJS.Timeout | undefined;
   const stats = emptyStats();
@@ -159,8 +160,8 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     if (req.headers["x-bluegreen-mirror"] === "1") stats.mirrored++;
     const raw = await readBody(req);
     stats.maxBodyBytes = Math.max(stats.maxBodyBytes, raw.length);
-    // `busy` counts this request too.
-    const loaded = f.slowUnderLoad && busy - 1 > f.slowUnderLoad.above ? f.slowUnderLoad.ms : 0;
+    // `inProgress` counts this request too.
+    const loaded = f.slowUnderLoad && stats.inProgress - 1 > f.slowUnderLoad.above ? f.slowUnderLoad.ms : 0;
     if (loaded) stats.overloaded++;
     const late = (f.slowIngestMs ?? 0) + loaded;
     if (late) {
@@ -235,8 +236,8 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     if (req.method === "GET" && url.pathname === "/stats")
       return send(res, 200, { color: opts.color, version, ...stats });
     if (req.method === "POST" && (url.pathname === "/ingest" || url.pathname === "/v1/logs")) {
-      busy++;
-      return ingest(req, res, url.pathname).finally(() => busy--);
+      stats.inProgress++;
+      return ingest(req, res, url.pathname).finally(() => stats.inProgress--);
     }
     return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
   };
