@@ -5,7 +5,8 @@ import { readBack } from "../readback";
 import { type Core, iso } from "./core";
 import { recordHealth } from "./health";
 import { identityProblem, noteIdentity } from "./identity";
-import { addProbe, breach, setStatus, switchTo } from "./transitions";
+import { addProbe } from "./probe-log";
+import { breach, setStatus, switchTo } from "./transitions";
 import { judgeWatch, type WatchPhase } from "./watch";
 
 export type ProbePhase = "validating" | WatchPhase;

@@ -7,8 +7,6 @@ import { writeFlag } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
 
-const PROBES_KEPT = 100;
-
 /** The running deployment with this id, else 404. */
 export function current(core: Core, id: string): Result<Deployment> {
   const d = core.s.deployment;
@@ -21,11 +19,6 @@ export function setStatus(d: Deployment, status: DeploymentStatus, detail: strin
   d.status = status;
   d.updatedAt = at;
   d.steps.push({ status, at, detail });
-}
-
-export function addProbe(d: Deployment, probe: Probe): void {
-  d.probes.push(probe);
-  if (d.probes.length > PROBES_KEPT) d.probes.splice(0, d.probes.length - PROBES_KEPT);
 }
 
 /** Moves traffic to the deployment's color: one KV write, then the post-promotion watch. */

@@ -1,7 +1,8 @@
 import { DEFAULT_THRESHOLDS, type Deployment } from "../../shared";
 import type { Core } from "./core";
 import { emptyEvidence, judgeEvidence } from "./evidence";
-import { addProbe, breach, finish, setStatus } from "./transitions";
+import { addProbe } from "./probe-log";
+import { breach, finish, setStatus } from "./transitions";
 import { startWatchClock, watchedMs } from "./watch-clock";
 
 export type WatchPhase = "watching" | "awaiting_decision";
