@@ -1,5 +1,7 @@
-import { type BenchResults, figures, summarize, worst } from "./report";
+import { med } from "./figure";
+import { type BenchResults, figures, worst } from "./report";
 import { TARGETS } from "./router-cost";
+import { summarize } from "./router-report";
 
 interface Bar {
   label: string;
@@ -41,24 +43,39 @@ ${rows.join("\n")}
 
 /** A self-contained page (no scripts, no CDN): router cost and switch/rollback latency against targets. */
 export function html(r: BenchResults): string {
-  const s = summarize(r.router);
+  const s = summarize(r.router.workerd);
+  const dev = summarize(r.router.dev);
+  const cpu = (t: "router" | "bare") => med(r.router.workerd[t].flatMap((x) => (x.cpuUs === null ? [] : [x.cpuUs])));
+  const cold = (t: "router" | "bare") => med(r.router.coldStarts[t].map((x) => x.firstRequestMs));
   const met = figures(r).filter((f) => f.met !== null);
   const probes = r.probeIntervalMs;
   const panels = [
-    // The origin alone is ~50× faster than anything through wrangler dev: it would flatten the Worker bars.
+    // The origin alone is many times faster than any Worker in front of it: it would flatten the Worker bars.
+    panel(`Throughput in workerd (req/s, median of rounds; direct to origin: ${Math.round(s.direct.rps)})`, "req/s", [
+      { label: "router", value: s.router.rps },
+      { label: "bare", value: s.bare.rps },
+    ]),
+    panel("CPU per request in workerd (µs, median of rounds)", "µs", [
+      { label: "router", value: cpu("router") },
+      { label: "bare", value: cpu("bare") },
+    ]),
     panel(
-      `Throughput through wrangler dev (req/s, median of rounds; direct to origin: ${Math.round(s.direct.rps)})`,
-      "req/s",
-      [
-        { label: "router", value: s.router.rps },
-        { label: "bare", value: s.bare.rps },
-      ],
-    ),
-    panel(
-      "Latency p99 (ms, median of rounds)",
+      "Latency p99 in workerd (ms, median of rounds)",
       "ms",
       TARGETS.map((t) => ({ label: t, value: s[t].p99Ms })),
     ),
+    panel(
+      `Throughput under wrangler dev (req/s, median of rounds; direct to origin: ${Math.round(dev.direct.rps)})`,
+      "req/s",
+      [
+        { label: "router", value: dev.router.rps },
+        { label: "bare", value: dev.bare.rps },
+      ],
+    ),
+    panel("Cold start in workerd: first request after start (ms, median)", "ms", [
+      { label: "router", value: cold("router") },
+      { label: "bare", value: cold("bare") },
+    ]),
     panel("Switch and rollback (ms, worst trial; red = target)", "ms", [
       { label: "promote → 100% new color", value: worst(r.switches.map((t) => t.ms)), target: r.flagCacheMs + 100 },
       {

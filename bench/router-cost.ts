@@ -1,11 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { bundleWorker, type WorkerBundle } from "../scripts/worker-bundle";
 import { startWorker } from "../test/support/worker";
 import { cannon, type LoadOptions, type LoadResult, ndjsonBatch } from "./load";
-import { startOrigin } from "./origin";
+import { type Origin, startOrigin } from "./origin";
+import { startInWorkerd, type WorkerdWorker } from "./workerd";
 
 export const TARGETS = ["router", "bare", "direct"] as const;
 export type Target = (typeof TARGETS)[number];
+export type WorkerName = Exclude<Target, "direct">;
+
+export interface Round extends LoadResult {
+  /** CPU time of the Worker's workerd process per request, µs (in the workerd harness; null elsewhere). */
+  cpuUs: number | null;
+}
+export type Rounds = Record<Target, Round[]>;
 
 export interface KvReads {
   reads: number;
@@ -14,13 +23,44 @@ export interface KvReads {
   flagCacheMs: number;
 }
 
-export interface RouterCost {
-  rounds: Record<Target, LoadResult[]>;
-  kv: KvReads;
-  load: LoadOptions & { rounds: number; batchBytes: number };
+export interface ColdStart {
+  startMs: number;
+  firstRequestMs: number;
 }
 
-const PASSTHROUGH_CONFIG = join(import.meta.dirname, "passthrough/wrangler.toml");
+export type BundleSize = Pick<WorkerBundle, "entryBytes" | "totalBytes" | "gzipBytes">;
+
+export interface RouterCost {
+  /** the same bundle as `wrangler deploy`, in workerd through Miniflare: the figures that see our code. */
+  workerd: Rounds;
+  /** the same under `wrangler dev` (dev proxy, inspector, request logging), for comparison with older runs. */
+  dev: Rounds;
+  kv: KvReads;
+  bundles: Record<WorkerName, BundleSize>;
+  coldStarts: Record<WorkerName, ColdStart[]>;
+  load: LoadOptions & { rounds: number; devRounds: number; batchBytes: number };
+}
+
+export interface RouterCostOptions {
+  rounds: number;
+  devRounds: number;
+  load: LoadOptions;
+  warmupSeconds: number;
+  flagCacheMs: number;
+  coldStarts: number;
+  log: (line: string) => void;
+}
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CONFIG: Record<WorkerName, string> = {
+  router: join(ROOT, "wrangler.toml"),
+  bare: join(ROOT, "bench/passthrough/wrangler.toml"),
+};
+
+interface Endpoint {
+  url: string;
+  cpuMs?: () => Promise<number>;
+}
 
 /** This isolate's KV flag reads; the count is per isolate, so a restarted isolate would void the figure. */
 async function flagReads(workerUrl: string, isolate?: string): Promise<{ reads: number; isolate: string }> {
@@ -30,51 +70,133 @@ async function flagReads(workerUrl: string, isolate?: string): Promise<{ reads: 
 }
 
 /**
- * The same batches through the edge router, a bare pass-through Worker and straight to the origin,
- * interleaved round by round so that background noise hits all three alike. The router's /healthz
- * flagReads are read around each of its runs: KV reads under load.
+ * The same batches through the router, the bare Worker and straight to the origin, interleaved round by
+ * round so that background noise hits all three alike. With `kv`, the router's /healthz flagReads are read
+ * around each of its runs: KV reads under load.
  */
-export async function measureRouterCost(opts: {
-  rounds: number;
-  load: LoadOptions;
-  warmupSeconds: number;
-  flagCacheMs: number;
-}): Promise<RouterCost> {
-  const origin = await startOrigin();
-  const stops = [origin.stop];
-  try {
-    const router = await startWorker({
-      vars: {
+async function interleave(
+  label: string,
+  at: Record<Target, Endpoint>,
+  rounds: number,
+  opts: RouterCostOptions,
+  kv: KvReads | null,
+): Promise<Rounds> {
+  const body = ndjsonBatch();
+  for (const t of TARGETS) await cannon(at[t].url, body, { ...opts.load, seconds: opts.warmupSeconds });
+  const out: Rounds = { router: [], bare: [], direct: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const t of TARGETS) {
+      const reads = kv && t === "router" ? await flagReads(at.router.url) : null;
+      const cpuBefore = await at[t].cpuMs?.();
+      const r = await cannon(at[t].url, body, opts.load);
+      const cpuAfter = await at[t].cpuMs?.();
+      const cpuUs =
+        cpuBefore === undefined || cpuAfter === undefined ? null : ((cpuAfter - cpuBefore) * 1000) / r.requests;
+      out[t].push({ ...r, cpuUs });
+      if (kv && reads) {
+        kv.reads += (await flagReads(at.router.url, reads.isolate)).reads - reads.reads;
+        kv.requests += r.requests;
+        kv.seconds += opts.load.seconds;
+      }
+      opts.log(
+        `  ${label} round ${i + 1}/${rounds} ${t.padEnd(6)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms} ms  ` +
+          `p99 ${r.p99Ms} ms${cpuUs === null ? "" : `  CPU ${cpuUs.toFixed(0)} µs/request`}`,
+      );
+    }
+  }
+  return out;
+}
+
+const vars = (name: WorkerName, origin: Origin, flagCacheMs: number): Record<string, string> =>
+  name === "bare"
+    ? { ORIGIN: origin.url }
+    : {
         BLUE_ORIGIN: origin.url,
         GREEN_ORIGIN: origin.url,
         CONTROL_TOKEN: randomUUID(),
-        FLAG_CACHE_MS: String(opts.flagCacheMs),
-      },
-    });
-    stops.push(router.stop);
-    const bare = await startWorker({ config: PASSTHROUGH_CONFIG, vars: { ORIGIN: origin.url } });
-    stops.push(bare.stop);
-    const urls: Record<Target, string> = { router: router.url, bare: bare.url, direct: origin.url };
-    const body = ndjsonBatch();
-    for (const t of TARGETS) await cannon(urls[t], body, { ...opts.load, seconds: opts.warmupSeconds });
+        FLAG_CACHE_MS: String(flagCacheMs),
+      };
 
-    const rounds: Record<Target, LoadResult[]> = { router: [], bare: [], direct: [] };
-    const kv: KvReads = { reads: 0, requests: 0, seconds: 0, flagCacheMs: opts.flagCacheMs };
-    for (let i = 0; i < opts.rounds; i++) {
-      for (const t of TARGETS) {
-        const before = t === "router" ? await flagReads(router.url) : null;
-        const r = await cannon(urls[t], body, opts.load);
-        rounds[t].push(r);
-        if (before) {
-          kv.reads += (await flagReads(router.url, before.isolate)).reads - before.reads;
-          kv.requests += r.requests;
-          kv.seconds += opts.load.seconds;
-        }
-        console.log(`  round ${i + 1} ${t.padEnd(6)} ${r.rps.toFixed(0)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`);
-      }
+/** Step 1: both bundles, and how long workerd takes to start each and answer its first ingest request. */
+export async function bundleAndColdStart(opts: RouterCostOptions, origin: Origin) {
+  const bundles = {} as Record<WorkerName, WorkerBundle>;
+  for (const w of ["router", "bare"] as const) bundles[w] = await bundleWorker(CONFIG[w], join(ROOT, ".tmp/bench", w));
+  const body = ndjsonBatch();
+  const coldStarts: Record<WorkerName, ColdStart[]> = { router: [], bare: [] };
+  for (let i = 0; i < opts.coldStarts; i++) {
+    for (const w of ["router", "bare"] as const) {
+      const worker = await start(w, bundles[w], origin, opts.flagCacheMs, body);
+      await worker.stop();
+      coldStarts[w].push({ startMs: worker.startMs, firstRequestMs: worker.firstRequestMs });
+      opts.log(
+        `  cold start ${i + 1}/${opts.coldStarts} ${w.padEnd(6)} workerd up in ${worker.startMs.toFixed(0)} ms, ` +
+          `first request ${worker.firstRequestMs.toFixed(1)} ms`,
+      );
     }
-    return { rounds, kv, load: { ...opts.load, rounds: opts.rounds, batchBytes: Buffer.byteLength(body) } };
+  }
+  return { bundles, coldStarts };
+}
+
+const start = (w: WorkerName, bundle: WorkerBundle, origin: Origin, flagCacheMs: number, body: string) =>
+  startInWorkerd(CONFIG[w], bundle, vars(w, origin, flagCacheMs), (url) =>
+    fetch(`${url}/ingest`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }),
+  );
+
+/** Step 2: load rounds in workerd (CPU per request read from /proc), KV reads counted on the router. */
+async function inWorkerd(opts: RouterCostOptions, origin: Origin, bundles: Record<WorkerName, WorkerBundle>) {
+  const body = ndjsonBatch();
+  const workers: WorkerdWorker[] = [];
+  try {
+    for (const w of ["router", "bare"] as const)
+      workers.push(await start(w, bundles[w], origin, opts.flagCacheMs, body));
+    const [router, bare] = workers as [WorkerdWorker, WorkerdWorker];
+    const kv: KvReads = { reads: 0, requests: 0, seconds: 0, flagCacheMs: opts.flagCacheMs };
+    const rounds = await interleave("workerd", { router, bare, direct: { url: origin.url } }, opts.rounds, opts, kv);
+    return { rounds, kv };
   } finally {
-    for (const stop of stops.reverse()) await stop();
+    for (const w of workers) await w.stop();
+  }
+}
+
+/** Step 3: the same rounds under `wrangler dev`, as earlier runs measured them. */
+async function inWranglerDev(opts: RouterCostOptions, origin: Origin): Promise<Rounds> {
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const router = await startWorker({ vars: vars("router", origin, opts.flagCacheMs) });
+    stops.push(router.stop);
+    const bare = await startWorker({ config: CONFIG.bare, vars: vars("bare", origin, opts.flagCacheMs) });
+    stops.push(bare.stop);
+    return await interleave("wrangler dev", { router, bare, direct: { url: origin.url } }, opts.devRounds, opts, null);
+  } finally {
+    for (const stop of stops) await stop();
+  }
+}
+
+/** Router against a bare pass-through Worker and the origin: in workerd directly, then under wrangler dev. */
+export async function measureRouterCost(opts: RouterCostOptions, step: (title: string) => void): Promise<RouterCost> {
+  const origin = await startOrigin();
+  try {
+    step("bundles (wrangler deploy --dry-run) and cold starts in workerd");
+    const { bundles, coldStarts } = await bundleAndColdStart(opts, origin);
+    step(`router cost in workerd: router → bare → direct, ${opts.rounds} interleaved rounds`);
+    const { rounds: workerd, kv } = await inWorkerd(opts, origin, bundles);
+    step(`router cost under wrangler dev: ${opts.devRounds} interleaved rounds`);
+    const dev = await inWranglerDev(opts, origin);
+    const size = ({ entryBytes, totalBytes, gzipBytes }: WorkerBundle) => ({ entryBytes, totalBytes, gzipBytes });
+    return {
+      workerd,
+      dev,
+      kv,
+      bundles: { router: size(bundles.router), bare: size(bundles.bare) },
+      coldStarts,
+      load: {
+        ...opts.load,
+        rounds: opts.rounds,
+        devRounds: opts.devRounds,
+        batchBytes: Buffer.byteLength(ndjsonBatch()),
+      },
+    };
+  } finally {
+    await origin.stop();
   }
 }

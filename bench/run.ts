@@ -1,7 +1,9 @@
-// `npm run bench`: router cost, KV reads, switch and rollback latency, loss under load — in one run
-// (a few minutes), written to bench/results.md and bench/results.html. Not part of CI.
+// `npm run bench`: bundle size and cold start, router cost (in workerd, and under wrangler dev), KV reads,
+// switch and rollback latency, loss under load — in one run (a few minutes), written to bench/results.md
+// and bench/results.html. Not part of CI.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Progress } from "../scripts/progress";
 import { startStack } from "../test/support/stack";
 import { html } from "./chart";
 import { lossDuringRollback, ramp } from "./loss";
@@ -21,27 +23,34 @@ const HERE = import.meta.dirname;
 const startedAt = new Date();
 const machine = await describeMachine();
 console.log(`bench: ${machine.nproc} CPUs, load ${machine.loadAtStart.toFixed(2)}, Node ${machine.node}`);
+const progress = new Progress(8);
+const step = (title: string) => progress.step(title);
 
-console.log("router cost and KV reads (router → bare Worker → direct, interleaved)");
-const router = await measureRouterCost({
-  rounds: 3,
-  load: { connections: 10, seconds: 8 },
-  warmupSeconds: 3,
-  flagCacheMs: FLAG_CACHE_MS,
-});
+const router = await measureRouterCost(
+  {
+    rounds: 5,
+    devRounds: 3,
+    load: { connections: 10, seconds: 5 },
+    warmupSeconds: 2,
+    flagCacheMs: FLAG_CACHE_MS,
+    coldStarts: 5,
+    log: (line) => console.log(line),
+  },
+  step,
+);
 
+step("local stack (wrangler dev, stand-in platform); switch latency (manual promote)");
 const stack = await startStack({ vars: { FLAG_CACHE_MS: String(FLAG_CACHE_MS) } });
 let results: BenchResults;
 try {
-  console.log("switch latency (manual promote)");
   const switches = await measureSwitch(stack, TRIALS, FLAG_CACHE_MS);
-  console.log("rollback latency (origin turns unhealthy while watching)");
+  step("rollback latency (origin turns unhealthy while watching)");
   const rollbacks = await measureRollback(stack, TRIALS, PROBE_INTERVAL_MS, FLAG_CACHE_MS);
-  console.log("ramp (highest steady rate through router → platform)");
+  step("ramp (highest steady rate through router → platform)");
   const steps = await ramp(stack);
   const maxHeld = steps.filter((s) => s.held).at(-1)?.rate ?? steps[0]?.rate ?? 0;
   const rate = Math.round(maxHeld * LOSS_SHARE_OF_MAX);
-  console.log(`loss during deploy + automatic rollback at ${rate} entries/s`);
+  step(`loss during deploy + automatic rollback at ${rate} entries/s`);
   const loss = await lossDuringRollback(stack, rate, PROBE_INTERVAL_MS, FLAG_CACHE_MS);
   results = {
     startedAt,
@@ -60,12 +69,12 @@ try {
   await stack.stop();
 }
 
+step("report");
 const notes = await readFile(join(HERE, "notes.md"), "utf8");
 await writeFile(join(HERE, "results.md"), markdown(results, notes));
 await writeFile(join(HERE, "results.html"), html(results));
 // Raw figures (git-ignored), to look into a run or redraw the report without re-running it.
 await mkdir(join(HERE, "out"), { recursive: true });
 await writeFile(join(HERE, "out/results.json"), JSON.stringify(results, null, 2));
-console.log(
-  `\n${figuresTable(figures(results))}\n\nwritten: bench/results.md, bench/results.html (${results.seconds} s)`,
-);
+console.log(`\n${figuresTable(figures(results))}\n\nwritten: bench/results.md (${results.seconds} s). HTML report:`);
+console.log(join(HERE, "results.html"));

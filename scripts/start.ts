@@ -7,14 +7,17 @@ import { actionFiles } from "../test/support/action-env";
 import { clean, producerReports } from "../test/support/audit";
 import { startDeployer } from "../test/support/deployer";
 import { freePort } from "../test/support/ports";
-import { runScenario, SCENARIO_FAULTS, startProducers } from "../test/support/scenario";
+import { runScenario, SCENARIO_FAULTS, SCENARIO_STEPS, startProducers } from "../test/support/scenario";
 import { startStack } from "../test/support/stack";
+import { Progress } from "./progress";
 
 const { values } = parseArgs({ options: { once: { type: "boolean", default: false } } });
 const say = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Start the stack, start the producers, the scenario's steps, the final count.
+const progress = new Progress(2 + SCENARIO_STEPS + 1, say);
 
-say("Starting the Worker (wrangler dev, local KV + Durable Object) and the blue/green origins…");
+progress.step("Starting the Worker (wrangler dev, local KV + Durable Object) and the blue/green origins…");
 // DRAIN_SECONDS 5 instead of 60: the scenario's third step reuses the color the second one left.
 const stack = await startStack({ port: await freePort(8787), drainSeconds: 5 });
 const deployer = await startDeployer(stack, SCENARIO_FAULTS);
@@ -24,6 +27,7 @@ say(`Dashboard   ${stack.worker.url}/dashboard`);
 say(`Token       ${stack.token}  (sign in to the dashboard and call the control API with it; generated for this run)`);
 say(`Origins     blue ${stack.platforms.blue.url}, green ${stack.platforms.green.url}; both start on v1`);
 
+progress.step("Starting the log producers");
 const producers = startProducers(stack.worker.url, "start");
 say("Producers   3 NDJSON shippers (100 entries/s each) + 1 OpenTelemetry OTLP/HTTP exporter (50 records/s)\n");
 await sleep(2000);
@@ -32,7 +36,7 @@ let results: Awaited<ReturnType<typeof runScenario>> = [];
 // A scenario that cannot go on still ends with the count and a clean shutdown (wrangler runs detached).
 let broken: string | null = null;
 try {
-  results = await runScenario(stack, deployer, files, say);
+  results = await runScenario(stack, deployer, files, say, (title) => progress.step(`▶ ${title}`));
 } catch (e) {
   broken = (e as Error).message;
   say(`✘ the scenario stopped: ${broken}`);
@@ -41,6 +45,7 @@ try {
 await sleep(2000);
 
 async function finish(): Promise<never> {
+  progress.step("Stopping the producers and counting every entry against the store");
   const stats = await Promise.all(producers.map((p) => p.stop()));
   const reports = producerReports(stack.store, stats);
   say("\nSteps");

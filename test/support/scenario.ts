@@ -79,16 +79,23 @@ function readable(line: string): string | null {
   return `${name}: ${text.replace(/%0D/g, "").replace(/%0A/g, "\n").replace(/%25/g, "%")}`;
 }
 
-/** Runs each step through `node dist/index.js`, as a GitHub runner would; `log` sees the action's output. */
+/** How many steps the scenario has (`npm start` numbers them in its progress). */
+export const SCENARIO_STEPS = steps("").length;
+
+/**
+ * Runs each step through `node dist/index.js`, as a GitHub runner would; `log` sees the action's output,
+ * `begin` each step's title as it starts.
+ */
 export async function runScenario(
   stack: Stack,
   deployer: Deployer,
   files: ActionFiles,
   log: (line: string) => void,
+  begin: (title: string) => void = (title) => log(`▶ ${title}`),
 ): Promise<StepResult[]> {
   const results: StepResult[] = [];
   for (const step of steps(deployer.command)) {
-    log(`▶ ${step.title}`);
+    begin(step.title);
     const started = performance.now();
     const run = await runDist(
       files,

@@ -1,0 +1,161 @@
+// The router-cost part of the report: figures against targets, and the tables behind them.
+import { BUNDLE_BUDGET_BYTES, kib } from "../scripts/worker-bundle";
+import { type Figure, med, NO_TARGET, row, spread } from "./figure";
+import { type Round, type Rounds, type RouterCost, TARGETS, type Target } from "./router-cost";
+
+export interface TargetSummary {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  failures: number;
+}
+
+export function summarize(rounds: Rounds): Record<Target, TargetSummary> {
+  const out = {} as Record<Target, TargetSummary>;
+  for (const t of TARGETS) {
+    const rs = rounds[t];
+    out[t] = {
+      rps: med(rs.map((r) => r.rps)),
+      p50Ms: med(rs.map((r) => r.p50Ms)),
+      p99Ms: med(rs.map((r) => r.p99Ms)),
+      failures: rs.reduce((n, r) => n + r.failures, 0),
+    };
+  }
+  return out;
+}
+
+/** Router against bare round by round: the rounds were interleaved, so each pair saw the same background. */
+const paired = (rounds: Rounds, f: (router: Round, bare: Round) => number | null) =>
+  rounds.router.flatMap((r, i) => {
+    const b = rounds.bare[i];
+    const v = b ? f(r, b) : null;
+    return v === null ? [] : [v];
+  });
+
+export const throughputRatios = (rounds: Rounds) => paired(rounds, (r, b) => r.rps / b.rps);
+export const cpuAdded = (rounds: Rounds) =>
+  paired(rounds, (r, b) => (r.cpuUs === null || b.cpuUs === null ? null : r.cpuUs - b.cpuUs));
+
+export function routerFigures(c: RouterCost): Figure[] {
+  const w = summarize(c.workerd);
+  const ratios = throughputRatios(c.workerd);
+  const added = cpuAdded(c.workerd);
+  const bareCpu = med(c.workerd.bare.flatMap((r) => (r.cpuUs === null ? [] : [r.cpuUs])));
+  const failures = [c.workerd, c.dev]
+    .flatMap((rs) => TARGETS.flatMap((t) => rs[t]))
+    .reduce((n, r) => n + r.failures, 0);
+  const kv = c.kv;
+  const expectedPerSecond = 1000 / kv.flagCacheMs;
+  // One window per FLAG_CACHE_MS, plus one read where each measured run starts mid-window.
+  const allowedReads = Math.ceil(kv.seconds * expectedPerSecond) + c.load.rounds;
+  const cold = c.coldStarts;
+  return [
+    {
+      name: "Router / bare Worker throughput, workerd (median of rounds, min–max)",
+      value: spread(ratios, 2),
+      target: "≥ 0.95",
+      met: med(ratios) >= 0.95,
+    },
+    {
+      name: "CPU per request the router adds, workerd (median of rounds, min–max)",
+      value: `${spread(added, 0, " µs")} on the bare Worker's ${bareCpu.toFixed(0)} µs`,
+      target: NO_TARGET,
+      met: null,
+    },
+    {
+      name: "p99 added by the router (vs bare Worker), workerd",
+      value: `${(w.router.p99Ms - w.bare.p99Ms).toFixed(0)} ms (p50 ${(w.router.p50Ms - w.bare.p50Ms).toFixed(0)} ms)`,
+      target: "≤ 1 ms",
+      met: w.router.p99Ms - w.bare.p99Ms <= 1,
+    },
+    {
+      name: "Router / bare Worker throughput, wrangler dev (median of rounds, min–max)",
+      value: spread(throughputRatios(c.dev), 2),
+      target: NO_TARGET,
+      met: null,
+    },
+    { name: "Load failures (non-2xx + errors), all runs", value: String(failures), target: "0", met: failures === 0 },
+    {
+      name: "KV flag reads under load (workerd)",
+      value: `${kv.reads} reads / ${kv.requests} requests = ${(kv.reads / kv.requests).toFixed(5)} per request; ${(kv.reads / kv.seconds).toFixed(2)}/s over ${kv.seconds} s`,
+      target: `≤ 1 per FLAG_CACHE_MS (${expectedPerSecond.toFixed(2)}/s; ≤ ${allowedReads} reads)`,
+      met: kv.reads <= allowedReads,
+    },
+    {
+      name: "Worker bundle (`wrangler deploy --dry-run`, all modules)",
+      value: `${kib(c.bundles.router.totalBytes)} (gzip ${kib(c.bundles.router.gzipBytes)})`,
+      target: `≤ ${kib(BUNDLE_BUDGET_BYTES)} (\`npm run check\`)`,
+      met: c.bundles.router.totalBytes <= BUNDLE_BUDGET_BYTES,
+    },
+    {
+      name: `Cold start in workerd: first request after start (${cold.router.length} starts)`,
+      value: `${spread(
+        cold.router.map((s) => s.firstRequestMs),
+        1,
+        " ms",
+      )}; bare Worker ${spread(
+        cold.bare.map((s) => s.firstRequestMs),
+        1,
+        " ms",
+      )}`,
+      target: NO_TARGET,
+      met: null,
+    },
+  ];
+}
+
+function loadTable(rounds: Rounds): string {
+  const withCpu = rounds.router.some((r) => r.cpuUs !== null);
+  const cpu = (t: Target) => rounds[t].flatMap((r) => (r.cpuUs === null ? [] : [r.cpuUs]));
+  return [
+    row(["target", "req/s median (min–max)", "p50 ms", "p99 ms", ...(withCpu ? ["CPU µs/request"] : []), "failures"]),
+    row(["---", "---:", "---:", "---:", ...(withCpu ? ["---:"] : []), "---:"]),
+    ...TARGETS.map((t) => {
+      const s = summarize(rounds)[t];
+      const rps = spread(rounds[t].map((r) => r.rps));
+      return row([t, rps, s.p50Ms, s.p99Ms, ...(withCpu ? [t === "direct" ? "—" : spread(cpu(t))] : []), s.failures]);
+    }),
+  ].join("\n");
+}
+
+/** The router-cost sections of results.md. */
+export function routerSections(c: RouterCost): string {
+  const l = c.load;
+  const cold = (w: "router" | "bare") =>
+    row([
+      w,
+      kib(c.bundles[w].entryBytes),
+      kib(c.bundles[w].totalBytes),
+      kib(c.bundles[w].gzipBytes),
+      spread(
+        c.coldStarts[w].map((s) => s.startMs),
+        0,
+        " ms",
+      ),
+      spread(
+        c.coldStarts[w].map((s) => s.firstRequestMs),
+        1,
+        " ms",
+      ),
+    ]);
+  return `## Router cost in workerd (the deployed bundle through Miniflare, direct socket; ${l.rounds} rounds × ${l.seconds} s interleaved router → bare → direct)
+
+${loadTable(c.workerd)}
+
+Router / bare throughput per round: ${throughputRatios(c.workerd)
+    .map((x) => x.toFixed(2))
+    .join(", ")}; CPU added per round: ${cpuAdded(c.workerd)
+    .map((x) => `${x.toFixed(0)} µs`)
+    .join(", ")}.
+
+## Router cost under wrangler dev (${l.devRounds} rounds × ${l.seconds} s; dev proxy, inspector and request log included)
+
+${loadTable(c.dev)}
+
+## Bundle and cold start (workerd, ${c.coldStarts.router.length} starts each, alternating)
+
+${row(["Worker", "entry module", "all modules", "gzip", "new Miniflare → listening", "first POST /ingest"])}
+${row(["---", "---:", "---:", "---:", "---:", "---:"])}
+${cold("router")}
+${cold("bare")}`;
+}
