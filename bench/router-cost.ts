@@ -23,10 +23,7 @@ export interface KvReads {
   flagCacheMs: number;
 }
 
-export interface ColdStart {
-  startMs: number;
-  firstRequestMs: number;
-}
+export type ColdStart = Pick<WorkerdWorker, "start" | "firstRequest">;
 
 export type BundleSize = Pick<WorkerBundle, "entryBytes" | "totalBytes" | "gzipBytes">;
 
@@ -127,10 +124,11 @@ export async function bundleAndColdStart(opts: RouterCostOptions, origin: Origin
     for (const w of ["router", "bare"] as const) {
       const worker = await start(w, bundles[w], origin, opts.flagCacheMs, body);
       await worker.stop();
-      coldStarts[w].push({ startMs: worker.startMs, firstRequestMs: worker.firstRequestMs });
+      const { start: up, firstRequest: first } = worker;
+      coldStarts[w].push({ start: up, firstRequest: first });
       opts.log(
-        `  cold start ${i + 1}/${opts.coldStarts} ${w.padEnd(6)} workerd up in ${worker.startMs.toFixed(0)} ms, ` +
-          `first request ${worker.firstRequestMs.toFixed(1)} ms`,
+        `  cold start ${i + 1}/${opts.coldStarts} ${w.padEnd(6)} up in ${up.ms.toFixed(0)} ms (workerd CPU ${up.cpuMs.toFixed(0)} ms), ` +
+          `first request ${first.ms.toFixed(1)} ms (CPU ${first.cpuMs.toFixed(1)} ms)`,
       );
     }
   }
