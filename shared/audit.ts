@@ -1,5 +1,5 @@
 // Roles and the audit log of the control API (GET /api/session, GET /api/audit). Never holds a token.
-import { z } from "zod";
+import * as z from "zod";
 
 export const ROLES = ["viewer", "deployer", "operator"] as const;
 export const Role = z.enum(ROLES);

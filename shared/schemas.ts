@@ -1,6 +1,6 @@
 // The contract between the Worker, the action and the dashboard (../shared/DESIGN.md).
 // One definition each: the Worker validates with these, the action parses responses with them.
-import { z } from "zod";
+import * as z from "zod";
 
 export const COLORS = ["blue", "green"] as const;
 export const Color = z.enum(COLORS);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { z } from "zod";
+import * as z from "zod";
 import { DeploymentRequest, RollbackRequest } from "../shared";
 import { type Role, roleAllows } from "../shared/audit";
 import { type ApiEnv, guard } from "./audit/guard";
