@@ -13,7 +13,7 @@ const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
  * What `npm run check` lets the Worker's upload (all modules) grow to. Startup on Cloudflare grows with the
  * script's size; raise this on purpose, in the commit that needs it, never to silence the check.
  */
-export const BUNDLE_BUDGET_BYTES = 1_100_000;
+export const BUNDLE_BUDGET_BYTES = 600 * 1024;
 
 export interface BundleModule {
   type: "ESModule" | "Text" | "Data" | "CompiledWasm";
