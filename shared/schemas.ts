@@ -14,6 +14,8 @@ export const Flag = z.object({
   epoch: z.number().int().nonnegative(),
   deploymentId: z.string().nullable(),
   updatedAt: z.string(),
+  /** whether routers may fail over to (and eject towards) the standby; absent = true. Written by the controller. */
+  failover: z.boolean().optional(),
 });
 export type Flag = z.infer<typeof Flag>;
 export const FLAG_KEY = "active";

@@ -2,10 +2,20 @@ import { bucketOf, emptyHistogram } from "../shared/latency";
 import type { Color, ColorCounters, CounterFlush } from "../shared/schemas";
 
 const FLUSH_INTERVAL_MS = 1000;
+/** The path key for every request outside the configured CANARY paths (keeps the set bounded). */
+export const OTHER_PATH = "other";
 
 type Window = CounterFlush["colors"];
 
-const empty = (): ColorCounters => ({ requests: 0, errors5xx: 0, failovers: 0, latency: emptyHistogram() });
+const empty = (): ColorCounters => ({
+  requests: 0,
+  errors5xx: 0,
+  failovers: 0,
+  latency: emptyHistogram(),
+  timeouts: 0,
+  ejections: 0,
+  paths: {},
+});
 
 /**
  * Outcomes per color, aggregated in this isolate and handed to the controller at most once a second.
@@ -17,6 +27,8 @@ export class Counters {
   private windows = new Map<number, Window>();
   private windowStart = 0;
   private lastFlush = 0;
+  /** Totals since this isolate started, for /healthz. */
+  readonly totals = { timeouts: 0, ejections: 0 };
 
   /** Random id of this isolate (created lazily: no randomness allowed at global scope). */
   get isolate(): string {
@@ -24,19 +36,52 @@ export class Counters {
     return this.id;
   }
 
-  record(epoch: number, color: Color, status: number, latencyMs: number, failedOver: boolean): void {
+  private counters(epoch: number, color: Color): ColorCounters {
     if (this.windows.size === 0) this.windowStart = Date.now();
     let w = this.windows.get(epoch);
     if (!w) {
       w = { blue: empty(), green: empty() };
       this.windows.set(epoch, w);
     }
-    const c = w[color];
+    return w[color];
+  }
+
+  /** One attempt's outcome; `path` is a CANARY path or OTHER_PATH (the caller keeps the set bounded). */
+  record(
+    epoch: number,
+    color: Color,
+    path: string,
+    status: number,
+    latencyMs: number,
+    failedOver: boolean,
+    timedOut: boolean,
+  ): void {
+    const c = this.counters(epoch, color);
+    const error = status >= 500;
     c.requests++;
-    if (status >= 500) c.errors5xx++;
+    if (error) c.errors5xx++;
     if (failedOver) c.failovers++;
+    if (timedOut) {
+      c.timeouts = (c.timeouts ?? 0) + 1;
+      this.totals.timeouts++;
+    }
     const b = bucketOf(latencyMs);
     c.latency[b] = (c.latency[b] ?? 0) + 1;
+    c.paths ??= {};
+    let p = c.paths[path];
+    if (!p) {
+      p = { requests: 0, errors5xx: 0 };
+      c.paths[path] = p;
+    }
+    p.requests++;
+    if (error) p.errors5xx++;
+  }
+
+  /** This isolate stopped sending new requests to `color` (outlier ejection). */
+  ejected(epoch: number, color: Color): void {
+    const c = this.counters(epoch, color);
+    c.ejections = (c.ejections ?? 0) + 1;
+    this.totals.ejections++;
   }
 
   /** The batches to send now (one per epoch seen), or none when nothing new or flushed less than a second ago. */

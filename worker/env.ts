@@ -1,5 +1,6 @@
 import { CANARY_FORMATS, type CanaryFormat, type CanaryTarget } from "./canary";
 import type { DeploymentController } from "./controller";
+import { failoverOn } from "./parse";
 
 /** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN and VIEW_TOKEN secrets). */
 export interface Env {
@@ -11,6 +12,11 @@ export interface Env {
   CANARY?: string;
   FLAG_CACHE_MS?: string;
   MAX_BODY_BYTES?: string;
+  REPLAY_BUFFER_BYTES?: string;
+  FAILOVER_ON?: string;
+  IDEMPOTENCY?: string;
+  EJECT_AFTER?: string;
+  EJECT_SECONDS?: string;
   DRAIN_SECONDS?: string;
   DRAIN_QUIET_SECONDS?: string;
   PROMOTION_TIMEOUT_SECONDS?: string;
@@ -60,8 +66,7 @@ function canary(value: string | undefined): CanaryTarget[] {
 /** FLAG_FAST_PATH: on unless set to `off` (read per request by the router's flag source). */
 export const fastPathOn = (env: Env): boolean => env.FLAG_FAST_PATH?.trim().toLowerCase() !== "off";
 
-/** Parsed configuration with the defaults DESIGN.md names. */
-export function config(env: Env) {
+function parse(env: Env) {
   const canaryTargets = canary(env.CANARY);
   return {
     origins: { blue: env.BLUE_ORIGIN, green: env.GREEN_ORIGIN },
@@ -70,7 +75,12 @@ export function config(env: Env) {
     /** the distinct canary paths: router counters keep one entry each, plus `other`. */
     canaryPaths: new Set(canaryTargets.map((t) => t.path)),
     flagCacheMs: num(env.FLAG_CACHE_MS, 1000),
-    maxBodyBytes: num(env.MAX_BODY_BYTES, 5_242_880),
+    maxBodyBytes: num(env.MAX_BODY_BYTES, 20_971_520),
+    replayBufferBytes: num(env.REPLAY_BUFFER_BYTES, 4_194_304),
+    failoverOn: failoverOn(env.FAILOVER_ON),
+    idempotency: env.IDEMPOTENCY?.trim().toLowerCase() === "random" ? ("random" as const) : ("content" as const),
+    ejectAfter: num(env.EJECT_AFTER, 5),
+    ejectMs: num(env.EJECT_SECONDS, 10) * 1000,
     drainSeconds: num(env.DRAIN_SECONDS, 60),
     drainQuietSeconds: num(env.DRAIN_QUIET_SECONDS, 10),
     promotionTimeoutSeconds: num(env.PROMOTION_TIMEOUT_SECONDS, 3600),
@@ -91,6 +101,21 @@ export function config(env: Env) {
     /** audit entries kept (the newest); never fewer than 1,000. */
     auditEntries: Math.max(1000, Math.floor(num(env.AUDIT_ENTRIES, 2000))),
   };
+}
+
+export type Config = ReturnType<typeof parse>;
+
+// Parsed once per env object (workerd hands an isolate the same one), not per request.
+const parsed = new WeakMap<Env, Config>();
+
+/** Parsed configuration with the defaults DESIGN.md names. */
+export function config(env: Env): Config {
+  let cfg = parsed.get(env);
+  if (!cfg) {
+    cfg = parse(env);
+    parsed.set(env, cfg);
+  }
+  return cfg;
 }
 
 export function controller(env: Env) {

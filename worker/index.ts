@@ -1,13 +1,11 @@
 import { Hono } from "hono";
 import { api } from "./api";
-import { counters } from "./counters";
 import { dashboard } from "./dashboard/routes";
 import type { Env } from "./env";
 import { errorBody } from "./errors";
-import { flagCache } from "./flag";
-import { flagSource } from "./isolate";
 import { forHono } from "./paths";
-import { route } from "./router";
+import { routerHealth } from "./router/health";
+import { route } from "./router/route";
 
 export { DeploymentController } from "./controller";
 
@@ -18,20 +16,9 @@ app.route("/dashboard", dashboard);
 // Unknown control paths must never fall through to the proxy.
 app.all("/api/*", (c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
 
-// The Worker's own liveness, with this isolate's router counters (KV and fast-path reads are counted by
-// tests and benchmarks).
-app.get("/healthz", (c) => {
-  const { fast } = flagSource;
-  return c.json({
-    ok: true,
-    isolate: counters.isolate,
-    flagReads: flagCache.reads,
-    flagReadErrors: flagCache.readErrors,
-    fastPathReads: fast.reads,
-    fastPathFailures: fast.failures,
-    fastPathCacheHits: fast.cacheHits,
-  });
-});
+// The Worker's own liveness, with this isolate's router counters (KV and fast-path reads, timeouts and
+// ejections are counted by tests and benchmarks).
+app.get("/healthz", (c) => c.json(routerHealth()));
 
 // Everything else is log traffic for the platform.
 app.all("*", (c) => route(c.req.raw, c.env, c.executionCtx));

@@ -4,6 +4,7 @@ import { controller, type Env } from "./env";
 import { flagCache } from "./flag";
 import { FastFlag } from "./flag-fast";
 import { FlagSource } from "./flag-source";
+import { type Ejection, ejection } from "./router/ejection";
 
 /**
  * What the router keeps between requests in one isolate: where it learns the flag, and its counters.
@@ -14,6 +15,8 @@ export interface RouterIsolate {
   /** `ctx` lets the flag source refresh in the background (the fast path); without it, KV alone. */
   flag(env: Env, flagCacheMs: number, ctx?: Pick<ExecutionContext, "waitUntil">): Promise<Flag>;
   readonly counters: Counters;
+  /** outlier ejection state (per isolate: each location learns on its own). */
+  readonly ejection: Ejection;
 }
 
 /**
@@ -28,4 +31,5 @@ export const flagSource = new FlagSource(flagCache, new FastFlag(), (env) => ({
 export const isolate: RouterIsolate = {
   flag: (env, flagCacheMs, ctx) => flagSource.get(env, env.ROUTING, flagCacheMs, ctx),
   counters,
+  ejection,
 };

@@ -8,18 +8,33 @@ export interface Seen {
   body: string;
 }
 
-/** An origin that records every request and answers with a status the test sets. */
+/**
+ * An origin that records every request and answers with a status the test sets, after a delay the
+ * test sets (`Infinity`: it never answers, like a hung release).
+ */
 export async function echoOrigin(name: string) {
   const seen: Seen[] = [];
   let status = 200;
+  let delayMs = 0;
+  /** requests whose client went away before this origin answered. */
+  let abandoned = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString();
       seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      res.writeHead(status, { "content-type": "application/json", "x-origin": name });
-      res.end(JSON.stringify({ origin: name, version: name, bytes: body.length }));
+      const answer = () => {
+        res.writeHead(status, { "content-type": "application/json", "x-origin": name });
+        res.end(JSON.stringify({ origin: name, version: name, bytes: body.length }));
+      };
+      if (delayMs === 0) return answer();
+      const timer = Number.isFinite(delayMs) ? setTimeout(answer, delayMs) : undefined;
+      res.on("close", () => {
+        if (res.writableFinished) return;
+        clearTimeout(timer);
+        abandoned++;
+      });
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -30,6 +45,10 @@ export async function echoOrigin(name: string) {
     setStatus: (s: number) => {
       status = s;
     },
+    setDelay: (ms: number) => {
+      delayMs = ms;
+    },
+    abandoned: () => abandoned,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

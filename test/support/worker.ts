@@ -9,6 +9,8 @@ export interface WorkerHandle {
   port: number;
   /** everything wrangler printed (for failure messages). */
   output(): string;
+  /** process group of wrangler and its workerd processes. */
+  pgid: number;
   stop(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         (r) => r.ok,
         () => false,
       );
-      if (ok) return { url, port, output: () => out, stop };
+      if (ok) return { url, port, output: () => out, stop, pgid: child.pid ?? 0 };
     }
     await new Promise((r) => setTimeout(r, 100));
   }

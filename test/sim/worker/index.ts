@@ -4,7 +4,7 @@ import { FLAG_KEY, Flag } from "../../../shared/schemas";
 import { controller } from "../../../worker/env";
 import { cacheEntry } from "../../../worker/flag-fast";
 import app from "../../../worker/index";
-import { route } from "../../../worker/router";
+import { route } from "../../../worker/router/route";
 import type { SimController } from "./controller";
 import type { SimEnv } from "./env";
 import { World } from "./locations";

@@ -1,13 +1,14 @@
 import { Counters } from "../../../worker/counters";
 import type { FastFlag } from "../../../worker/flag-fast";
 import type { RouterIsolate } from "../../../worker/isolate";
+import { Ejection } from "../../../worker/router/ejection";
 import type { SimEnv } from "./env";
 import { Propagation } from "./propagation";
 import { SOURCES } from "./sources";
 
 const num = (v: string | undefined, fallback: number) => (v ? Number(v) : fallback);
 
-/** One simulated edge location: a router isolate of its own (flag source, counters). */
+/** One simulated edge location: a router isolate of its own (flag source, counters, ejection). */
 export interface Location extends RouterIsolate {
   index: number;
   /** its fast path (null when its flag source has none): reads and failures are counted there. */
@@ -27,6 +28,7 @@ export class World {
       index,
       ...source({ index, propagation: this.propagation }),
       counters: new Counters(),
+      ejection: new Ejection(),
     }));
   }
 }

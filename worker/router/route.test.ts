@@ -1,42 +1,18 @@
-import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { controlApi, sleep } from "../test/support/api";
-import { echoOrigin } from "../test/support/echo-origin";
-import { freePort } from "../test/support/ports";
-import { startWorker, type WorkerHandle } from "../test/support/worker";
+import { controlApi, sleep } from "../../test/support/api";
+import { echoOrigin } from "../../test/support/echo-origin";
+import { putLocalKv } from "../../test/support/local-kv";
+import { freePort } from "../../test/support/ports";
+import { startWorker, type WorkerHandle } from "../../test/support/worker";
 
 const TOKEN = "router-test-token";
 const FLAG_CACHE_MS = 400;
 
-/** Writes a key into the local KV that `wrangler dev --persist-to dir` uses. */
-async function putLocalKv(dir: string, key: string, value: string) {
-  await promisify(execFile)(
-    process.execPath,
-    [
-      "node_modules/wrangler/bin/wrangler.js",
-      "kv",
-      "key",
-      "put",
-      key,
-      value,
-      "--binding",
-      "ROUTING",
-      "--local",
-      "--persist-to",
-      dir,
-    ],
-    { env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
-}
-
 type Origin = Awaited<ReturnType<typeof echoOrigin>>;
-
-/** What an origin got from the router: the controller's health probes left out (they come on their own). */
-const proxied = (o: Origin) => o.seen.filter((r) => r.url !== "/health");
 
 const healthz = async (w: WorkerHandle) =>
   (await (await fetch(`${w.url}/healthz`)).json()) as {
@@ -80,25 +56,27 @@ describe("edge router", () => {
     expect(res.headers.get("x-served-by")).toBe("blue");
     expect(res.headers.get("x-route-epoch")).toBe("0");
     expect(res.headers.get("x-origin")).toBe("blue");
-    const seen = proxied(blue).at(-1);
+    const seen = blue.seen.at(-1);
     expect(seen).toMatchObject({ method: "PUT", url: "/ingest/batch?tenant=a&x=1", body: '{"seq":1}\n{"seq":2}\n' });
     expect(seen?.headers["x-producer"]).toBe("vector-1");
     // The platform's own credentials pass through; only preview credentials are stripped.
     expect(seen?.headers.authorization).toBe("Bearer platform");
-    expect(seen?.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(proxied(green)).toHaveLength(0);
+    // No key from the producer: one derived from the content (IDEMPOTENCY=content, the default).
+    const content = 'PUT /ingest/batch?tenant=a&x=1\n{"seq":1}\n{"seq":2}\n';
+    expect(seen?.headers["idempotency-key"]).toBe(createHash("sha256").update(content).digest("hex"));
+    expect(green.seen).toHaveLength(0);
   });
 
   test("forwards a producer's idempotency-key unchanged", async () => {
     await fetch(`${worker.url}/ingest`, { method: "POST", headers: { "idempotency-key": "batch-42" }, body: "{}" });
-    expect(proxied(blue).at(-1)?.headers["idempotency-key"]).toBe("batch-42");
+    expect(blue.seen.at(-1)?.headers["idempotency-key"]).toBe("batch-42");
   });
 
   test("reserved paths are not proxied", async () => {
-    const before = proxied(blue).length;
+    const before = blue.seen.length;
     expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${worker.url}/api/state`)).status).toBe(401);
-    expect(proxied(blue).length).toBe(before);
+    expect(blue.seen.length).toBe(before);
   });
 
   test("reads KV at most once per FLAG_CACHE_MS, not per request", async () => {
@@ -126,7 +104,7 @@ describe("edge router", () => {
   });
 
   test("a 413 above MAX_BODY_BYTES, declared or streamed, reaches no origin", async () => {
-    const before = proxied(blue).length + proxied(green).length;
+    const before = blue.seen.length + green.seen.length;
     const big = "x".repeat(2048);
     const declared = await fetch(`${worker.url}/ingest`, { method: "POST", body: big });
     expect(declared.status).toBe(413);
@@ -143,7 +121,7 @@ describe("edge router", () => {
       duplex: "half",
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    expect(proxied(blue).length + proxied(green).length).toBe(before);
+    expect(blue.seen.length + green.seen.length).toBe(before);
   });
 
   test("fails over to the standby on 503, replaying the same body and idempotency-key", async () => {
@@ -153,7 +131,7 @@ describe("edge router", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("x-served-by")).toBe("green");
       expect(res.headers.get("x-failover-from")).toBe("blue");
-      const [b, g] = [proxied(blue).at(-1), proxied(green).at(-1)];
+      const [b, g] = [blue.seen.at(-1), green.seen.at(-1)];
       expect(g?.body).toBe('{"resourceLogs":[]}');
       expect(b?.body).toBe(g?.body);
       expect(g?.headers["idempotency-key"]).toBe(b?.headers["idempotency-key"]);
@@ -162,14 +140,36 @@ describe("edge router", () => {
     }
   });
 
-  test("does not fail over on a 500 (the platform's answer, not an outage)", async () => {
+  test("fails over on a 500, and the 500 is still counted for the color that answered it", async () => {
+    const api = controlApi(worker.url, TOKEN);
+    const errors = async (color: "blue" | "green") =>
+      (await api.state()).traffic[color].reduce((n, p) => n + p.errors5xx, 0);
+    const before = { blue: await errors("blue"), green: green.seen.length };
     blue.setStatus(500);
     try {
-      const before = proxied(green).length;
+      const res = await fetch(`${worker.url}/v1/logs`, { method: "POST", body: '{"resourceLogs":[1]}' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-served-by")).toBe("green");
+      expect(res.headers.get("x-failover-from")).toBe("blue");
+      expect(green.seen.length).toBe(before.green + 1);
+      expect(green.seen.at(-1)?.headers["idempotency-key"]).toBe(blue.seen.at(-1)?.headers["idempotency-key"]);
+    } finally {
+      blue.setStatus(200);
+    }
+    // Counters are flushed at most once a second, with a later request.
+    await sleep(1100);
+    await fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" });
+    await expect.poll(() => errors("blue"), { timeout: 5000 }).toBeGreaterThan(before.blue);
+  });
+
+  test("a 5xx outside FAILOVER_ON (501) is passed through, not replayed", async () => {
+    blue.setStatus(501);
+    try {
+      const before = green.seen.length;
       const res = await fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" });
-      expect(res.status).toBe(500);
+      expect(res.status).toBe(501);
       expect(res.headers.get("x-served-by")).toBe("blue");
-      expect(proxied(green).length).toBe(before);
+      expect(green.seen.length).toBe(before);
     } finally {
       blue.setStatus(200);
     }
@@ -194,7 +194,7 @@ describe("edge router", () => {
       body: "{}",
     });
     expect(bad.status).toBe(400);
-    const before = proxied(green).length;
+    const before = green.seen.length;
     const ok = await fetch(`${worker.url}/ingest`, {
       method: "POST",
       headers: { "x-deploy-color": "green", authorization: `Bearer ${TOKEN}` },
@@ -202,9 +202,9 @@ describe("edge router", () => {
     });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("x-served-by")).toBe("green");
-    expect(proxied(green).length).toBe(before + 1);
-    expect(proxied(green).at(-1)?.headers.authorization).toBeUndefined();
-    expect(proxied(green).at(-1)?.headers["x-deploy-color"]).toBeUndefined();
+    expect(green.seen.length).toBe(before + 1);
+    expect(green.seen.at(-1)?.headers.authorization).toBeUndefined();
+    expect(green.seen.at(-1)?.headers["x-deploy-color"]).toBeUndefined();
   });
 
   test("routing follows the flag, and a change is seen within FLAG_CACHE_MS", async () => {
@@ -242,23 +242,26 @@ describe("failover when the active origin refuses connections", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("x-served-by")).toBe("green");
       expect(res.headers.get("x-failover-from")).toBe("blue");
-      expect(proxied(green).at(-1)?.body).toBe(body);
-      expect(proxied(green).at(-1)?.headers["idempotency-key"]).toBe("k1");
+      expect(green.seen.at(-1)?.body).toBe(body);
+      expect(green.seen.at(-1)?.headers["idempotency-key"]).toBe("k1");
     } finally {
       await worker.stop();
       await green.close();
     }
   });
 
-  test("with both origins down the producer gets a clear 502 to retry", async () => {
+  test("with both origins down the producer gets a retryable 503 with Retry-After", async () => {
     const [a, b] = [await freePort(), await freePort()];
     const worker = await startWorker({
       vars: { BLUE_ORIGIN: `http://127.0.0.1:${a}`, GREEN_ORIGIN: `http://127.0.0.1:${b}`, CONTROL_TOKEN: TOKEN },
     });
     try {
       const res = await fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" });
-      expect(res.status).toBe(502);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("origin_unreachable");
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(await res.json()).toEqual({
+        error: { code: "origin_unavailable", message: "no color took the request: blue network, green network" },
+      });
     } finally {
       await worker.stop();
     }

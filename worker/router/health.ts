@@ -1,0 +1,18 @@
+import { flagCache } from "../flag";
+import { flagSource, isolate } from "../isolate";
+import { bufferedBytes } from "./body";
+
+/** This isolate's router state for `GET /healthz` (tests and benchmarks count KV and fast-path reads, timeouts, ejections). */
+export const routerHealth = () => ({
+  ok: true,
+  isolate: isolate.counters.isolate,
+  flagReads: flagCache.reads,
+  flagReadErrors: flagCache.readErrors,
+  fastPathReads: flagSource.fast.reads,
+  fastPathFailures: flagSource.fast.failures,
+  fastPathCacheHits: flagSource.fast.cacheHits,
+  timeouts: isolate.counters.totals.timeouts,
+  ejections: isolate.counters.totals.ejections,
+  ejected: isolate.ejection.ejected(),
+  bufferedBytes: bufferedBytes(),
+});

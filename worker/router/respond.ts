@@ -1,0 +1,28 @@
+import type { Color } from "../../shared/schemas";
+import { errorBody } from "../errors";
+
+/** Seconds a shipper is asked to wait before retrying an answer the router gave itself. */
+export const RETRY_AFTER_SECONDS = 1;
+
+export const errorJson = (status: number, code: string, message: string) =>
+  Response.json(errorBody(code, message), { status });
+
+/**
+ * The router's own answer when no color took the request: 503 with Retry-After, which every shipper
+ * retries (OTLP retries 429/502/503/504 only; Fluent Bit and Vector retry 5xx), never a 500.
+ */
+export function unavailable(code: string, message: string, epoch: number | null, failedOverFrom: Color | null = null) {
+  const headers = new Headers({ "content-type": "application/json", "retry-after": String(RETRY_AFTER_SECONDS) });
+  if (epoch !== null) headers.set("x-route-epoch", String(epoch));
+  if (failedOverFrom) headers.set("x-failover-from", failedOverFrom);
+  return new Response(JSON.stringify(errorBody(code, message)), { status: 503, headers });
+}
+
+/** The origin's answer, streamed through, with where it was served from. */
+export function passThrough(response: Response, served: Color, epoch: number, failedOverFrom: Color | null): Response {
+  const headers = new Headers(response.headers);
+  headers.set("x-served-by", served);
+  headers.set("x-route-epoch", String(epoch));
+  if (failedOverFrom) headers.set("x-failover-from", failedOverFrom);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}

@@ -1,0 +1,123 @@
+import { type Color, type Flag, otherColor } from "../../shared/schemas";
+import { type Counters, OTHER_PATH } from "../counters";
+import { type Config, config, controller, type Env } from "../env";
+import { HttpError } from "../errors";
+import { isolate, type RouterIsolate } from "../isolate";
+import { attempt, type Outcome } from "./attempt";
+import { type Body, readBody, releaseBody, uploadAllowanceMs } from "./body";
+import { ejectable, failed } from "./failover";
+import { idempotencyKey } from "./idempotency";
+import { previewColor } from "./preview";
+import { errorJson, passThrough, unavailable } from "./respond";
+
+// Hop-by-hop headers and the preview header are not forwarded; the Worker re-adds host itself.
+const DROP_HEADERS = ["host", "connection", "keep-alive", "transfer-encoding", "upgrade", "x-deploy-color"];
+
+export function targetUrl(origin: string, incoming: URL): string {
+  const base = new URL(origin);
+  const prefix = base.pathname.replace(/\/$/, "");
+  return `${base.origin}${prefix}${incoming.pathname}${incoming.search}`;
+}
+
+type Ctx = Pick<ExecutionContext, "waitUntil">;
+
+/**
+ * The edge router: proxies to the active color, fails over once to the standby. Never throws: an
+ * unforeseen error becomes a retryable 503 (Cloudflare would turn a throw into a 500, which OTLP
+ * exporters drop).
+ */
+export async function route(request: Request, env: Env, ctx: Ctx, at: RouterIsolate = isolate): Promise<Response> {
+  try {
+    const cfg = config(env);
+    const flag = await at.flag(env, cfg.flagCacheMs, ctx);
+    const preview = await previewColor(request, env);
+    const body = await readBody(request, cfg.maxBodyBytes, cfg.replayBufferBytes);
+    try {
+      return await forward(request, env, ctx, at, cfg, flag, preview, body);
+    } finally {
+      releaseBody(body);
+    }
+  } catch (e) {
+    if (e instanceof HttpError) return errorJson(e.status, e.code, e.message);
+    return unavailable("router_error", "the router could not handle this request", null);
+  }
+}
+
+const describe = (color: Color, o: Outcome) => `${color} ${o.kind === "response" ? o.status : o.kind}`;
+
+async function forward(
+  request: Request,
+  env: Env,
+  ctx: Ctx,
+  { counters, ejection }: RouterIsolate,
+  cfg: Config,
+  flag: Flag,
+  preview: Color | null,
+  body: Body,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  for (const h of DROP_HEADERS) headers.delete(h);
+  // Control credentials used for preview must never reach the platform.
+  if (preview) headers.delete("authorization");
+  if (!headers.has("idempotency-key"))
+    headers.set(
+      "idempotency-key",
+      await idempotencyKey(cfg.idempotency, request.method, url, body.replayable ? body.bytes : undefined),
+    );
+  const path = cfg.canaryPaths.has(url.pathname) ? url.pathname : OTHER_PATH;
+  // Preview tests one color on purpose; `failover: false` says the standby must not take traffic.
+  const mayFailover = preview === null && flag.failover !== false;
+  const signal = request.signal;
+
+  const note = (color: Color, o: Outcome, failedOver: boolean) => {
+    if (o.kind !== "aborted")
+      counters.record(flag.epoch, color, path, o.status, o.latencyMs, failedOver, o.kind === "timeout");
+    if (!mayFailover) return;
+    const verdict = o.kind === "aborted" ? null : ejectable(o, cfg.failoverOn);
+    if (ejection.report(color, verdict, cfg.ejectAfter, cfg.ejectMs)) counters.ejected(flag.epoch, color);
+  };
+  const timeoutMs = cfg.originTimeoutMs + uploadAllowanceMs(body, cfg.maxBodyBytes);
+  const send = (color: Color) =>
+    attempt(targetUrl(cfg.origins[color], url), request.method, headers, body, timeoutMs, signal);
+
+  const first = preview ?? (mayFailover ? ejection.pick(flag.color) : flag.color);
+  let served = first;
+  let outcome = await send(first);
+  note(first, outcome, false);
+  let trail = describe(first, outcome);
+  const standby = otherColor(first);
+  // A streamed body was consumed by the first attempt; a gone client must not cause more work.
+  if (failed(outcome, cfg.failoverOn) && mayFailover && body.replayable && !signal.aborted && ejection.admit(standby)) {
+    outcome.response?.body?.cancel().catch(() => undefined);
+    served = standby;
+    outcome = await send(standby);
+    note(standby, outcome, true);
+    trail += `, ${describe(standby, outcome)}`;
+  }
+  flush(env, ctx, counters);
+
+  const failedOverFrom = served === first ? null : first;
+  if (!body.replayable && body.cut === "too_large")
+    return errorJson(413, "payload_too_large", `body exceeds ${cfg.maxBodyBytes} bytes`);
+  if (outcome.kind === "response" && (preview || !failed(outcome, cfg.failoverOn)))
+    return passThrough(outcome.response, served, flag.epoch, failedOverFrom);
+  outcome.response?.body?.cancel().catch(() => undefined);
+  const why = body.replayable ? "" : " (streamed body above REPLAY_BUFFER_BYTES: not replayed)";
+  return unavailable("origin_unavailable", `no color took the request: ${trail}${why}`, flag.epoch, failedOverFrom);
+}
+
+/** Hands the isolate's counters to the controller after the response, at most once a second. */
+function flush(env: Env, ctx: Ctx, counters: Counters): void {
+  const batches = counters.take();
+  if (batches.length === 0) return;
+  try {
+    ctx.waitUntil(
+      controller(env)
+        .report(batches)
+        .catch(() => undefined),
+    );
+  } catch {
+    // Counting must never fail the request it counts.
+  }
+}
