@@ -46553,7 +46553,9 @@ var Flag = object({
   color: Color,
   epoch: number2().int().nonnegative(),
   deploymentId: string2().nullable(),
-  updatedAt: string2()
+  updatedAt: string2(),
+  /** whether routers may fail over to (and eject towards) the standby; absent = true. Written by the controller. */
+  failover: boolean2().optional()
 });
 var Thresholds = object({
   /** p95 latency of probe requests, milliseconds. */

@@ -1,35 +1,22 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { sleep } from "../../test/support/api";
-import { echoOrigin } from "../../test/support/echo-origin";
-import { startWorker, type WorkerHandle } from "../../test/support/worker";
+import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
+import type { WorkerHandle } from "../../test/support/worker";
 import { attempt } from "./attempt";
 
 // Per-attempt timeout (ORIGIN_TIMEOUT_MS) and the client's disconnect, through the real Worker.
 const TIMEOUT_MS = 1000;
-type Origin = Awaited<ReturnType<typeof echoOrigin>>;
-
-let blue: Origin;
-let green: Origin;
+let pair: EchoPair;
+let blue: EchoOrigin;
+let green: EchoOrigin;
 let worker: WorkerHandle;
 
 beforeAll(async () => {
-  [blue, green] = await Promise.all([echoOrigin("blue"), echoOrigin("green")]);
-  worker = await startWorker({
-    vars: {
-      BLUE_ORIGIN: blue.url,
-      GREEN_ORIGIN: green.url,
-      CONTROL_TOKEN: "attempt-test",
-      ORIGIN_TIMEOUT_MS: String(TIMEOUT_MS),
-      REPLAY_BUFFER_BYTES: "1024",
-      // Ejection has its own tests; here every request tries the active color first.
-      EJECT_AFTER: "0",
-    },
-  });
+  // Ejection has its own tests; here every request tries the active color first.
+  pair = await echoPair({ ORIGIN_TIMEOUT_MS: String(TIMEOUT_MS), REPLAY_BUFFER_BYTES: "1024", EJECT_AFTER: "0" });
+  ({ blue, green, worker } = pair);
 });
-afterAll(async () => {
-  await worker?.stop();
-  await Promise.all([blue?.close(), green?.close()]);
-});
+afterAll(() => pair?.stop());
 afterEach(() => {
   for (const o of [blue, green]) {
     o.setDelay(0);

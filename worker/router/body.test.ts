@@ -1,32 +1,21 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { echoOrigin } from "../../test/support/echo-origin";
-import { startWorker, type WorkerHandle } from "../../test/support/worker";
+import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
+import type { WorkerHandle } from "../../test/support/worker";
 
 // Bodies up to MAX_BODY_BYTES (default 20 MiB): buffered for replay up to REPLAY_BUFFER_BYTES, streamed above.
 const MiB = 1024 * 1024;
 const MAX = 20 * MiB;
-type Origin = Awaited<ReturnType<typeof echoOrigin>>;
-
-let blue: Origin;
-let green: Origin;
+let pair: EchoPair;
+let blue: EchoOrigin;
+let green: EchoOrigin;
 let worker: WorkerHandle;
 
 beforeAll(async () => {
-  [blue, green] = await Promise.all([echoOrigin("blue"), echoOrigin("green")]);
   // MAX_BODY_BYTES is not set: the default (20 MiB) is under test.
-  worker = await startWorker({
-    vars: {
-      BLUE_ORIGIN: blue.url,
-      GREEN_ORIGIN: green.url,
-      CONTROL_TOKEN: "body-test",
-      REPLAY_BUFFER_BYTES: String(MiB),
-    },
-  });
+  pair = await echoPair({ REPLAY_BUFFER_BYTES: String(MiB) });
+  ({ blue, green, worker } = pair);
 });
-afterAll(async () => {
-  await worker?.stop();
-  await Promise.all([blue?.close(), green?.close()]);
-});
+afterAll(() => pair?.stop());
 afterEach(() => blue.setStatus(200));
 
 const ndjson = (bytes: number, tag: string) => {

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sleep } from "../../test/support/api";
-import { echoOrigin } from "../../test/support/echo-origin";
+import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
 import { putLocalKv } from "../../test/support/local-kv";
-import { startWorker, type WorkerHandle } from "../../test/support/worker";
+import type { WorkerHandle } from "../../test/support/worker";
 import { Ejection } from "./ejection";
 
 describe("Ejection (the state machine)", () => {
@@ -63,9 +63,9 @@ describe("Ejection (the state machine)", () => {
 });
 
 describe("outlier ejection in the Worker", () => {
-  type Origin = Awaited<ReturnType<typeof echoOrigin>>;
-  let blue: Origin;
-  let green: Origin;
+  let pair: EchoPair;
+  let blue: EchoOrigin;
+  let green: EchoOrigin;
   let worker: WorkerHandle;
   let dir: string;
   const EJECT_SECONDS = 2;
@@ -74,23 +74,12 @@ describe("outlier ejection in the Worker", () => {
   const post = () => fetch(`${worker.url}/ingest`, { method: "POST", body: `{"at":${Date.now()}}` });
 
   beforeAll(async () => {
-    [blue, green] = await Promise.all([echoOrigin("blue"), echoOrigin("green")]);
     dir = await mkdtemp(join(tmpdir(), "bg-eject-"));
-    worker = await startWorker({
-      vars: {
-        BLUE_ORIGIN: blue.url,
-        GREEN_ORIGIN: green.url,
-        CONTROL_TOKEN: "eject-test",
-        EJECT_AFTER: "3",
-        EJECT_SECONDS: String(EJECT_SECONDS),
-        FLAG_CACHE_MS: "100",
-      },
-      persistTo: dir,
-    });
+    pair = await echoPair({ EJECT_AFTER: "3", EJECT_SECONDS: String(EJECT_SECONDS), FLAG_CACHE_MS: "100" }, dir);
+    ({ blue, green, worker } = pair);
   });
   afterAll(async () => {
-    await worker?.stop();
-    await Promise.all([blue?.close(), green?.close()]);
+    await pair?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

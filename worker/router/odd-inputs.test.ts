@@ -4,13 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sleep } from "../../test/support/api";
-import { echoOrigin } from "../../test/support/echo-origin";
+import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
 import { putLocalKv } from "../../test/support/local-kv";
 import { startWorker, type WorkerHandle } from "../../test/support/worker";
 
 // The ingest path never answers 500 (Cloudflare's answer to an uncaught exception, which OTLP clients
 // drop): odd requests get the origin's answer, a 4xx that names the problem, or a retryable 503.
-type Origin = Awaited<ReturnType<typeof echoOrigin>>;
 const TOKEN = "odd-inputs-test";
 
 /** Sends raw bytes over HTTP/1.1 and returns the status line's code (0 when the connection just closes). */
@@ -32,22 +31,19 @@ function raw(port: number, request: string, opts: { closeAfterMs?: number } = {}
   });
 }
 
-let blue: Origin;
-let green: Origin;
+let pair: EchoPair;
+let blue: EchoOrigin;
+let green: EchoOrigin;
 let worker: WorkerHandle;
 let dir: string;
 
 beforeAll(async () => {
-  [blue, green] = await Promise.all([echoOrigin("blue"), echoOrigin("green")]);
   dir = await mkdtemp(join(tmpdir(), "bg-odd-"));
-  worker = await startWorker({
-    vars: { BLUE_ORIGIN: blue.url, GREEN_ORIGIN: green.url, CONTROL_TOKEN: TOKEN, FLAG_CACHE_MS: "100" },
-    persistTo: dir,
-  });
+  pair = await echoPair({ CONTROL_TOKEN: TOKEN, FLAG_CACHE_MS: "100" }, dir);
+  ({ blue, green, worker } = pair);
 });
 afterAll(async () => {
-  await worker?.stop();
-  await Promise.all([blue?.close(), green?.close()]);
+  await pair?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
