@@ -62,7 +62,9 @@ describe("deployment controller", () => {
     for (const step of done.steps) expect(Date.parse(step.at)).not.toBeNaN();
     const after = await s.control.state();
     expect(after.active).toBe(color);
-    expect(after.epoch).toBe(before.epoch + 1);
+    // One write when validation starts (failover off), one for the switch.
+    expect(after.epoch).toBe(before.epoch + 2);
+    expect(after.flag.failover).toBe(true);
     expect(after.flag).toMatchObject({ color, deploymentId: done.id });
     expect(after.colors[color].version).toBe("v2");
     expect(after.history[0]).toMatchObject({ id: done.id, status: "succeeded", to: color });
@@ -115,7 +117,9 @@ describe("deployment controller", () => {
     expect(done.steps.map((x) => x.status)).toEqual(["validating", "promoted", "watching", "rolled_back"]);
     const after = await s.control.state();
     expect(after.active).toBe(before.active);
-    expect(after.epoch).toBe(before.epoch + 2);
+    // Validation start (failover off), the switch, the revert.
+    expect(after.epoch).toBe(before.epoch + 3);
+    expect(after.flag.failover).toBe(false);
     // Restore the crashed origin for the next scenarios.
     const restarted = await createPlatform({ color, version: "v4", store: s.store, port: platformOf(color).port });
     s.platforms[color] = restarted;

@@ -10,6 +10,7 @@ import {
 import { emptySamples } from "../probes";
 import { type Core, iso } from "./core";
 import { drainStatus, settleDrains } from "./drain";
+import { setFailover } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
 import { current, finish, revert, switchTo } from "./transitions";
@@ -66,7 +67,8 @@ export async function startDeployment(
   core.s.deployment = d;
   core.s.samples = emptySamples();
   recordHistory(core, deploymentEntry(d));
-  await core.commit();
+  // The standby is about to run an unvalidated release: routers must not fail over to it meanwhile.
+  await setFailover(core, false);
   core.nextProbeAt = Date.now();
   await core.wake(core.nextProbeAt);
   return ok(d);

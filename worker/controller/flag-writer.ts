@@ -7,14 +7,32 @@ import { drainDue } from "./drain";
 import { markFailed, markOutOfSync, markSynced } from "./flag-sync";
 import { iso } from "./time";
 
-/** Flag change: the new flag is persisted first (KV marked behind), then written to KV. */
-export async function writeFlag(core: Core, color: Color, deploymentId: string | null): Promise<void> {
+/**
+ * Flag change: the new flag is persisted first (KV marked behind), then written to KV. `failover` says
+ * whether routers may fail over to (and eject towards) the standby: README, "Failover target".
+ */
+export async function writeFlag(
+  core: Core,
+  color: Color,
+  deploymentId: string | null,
+  failover: boolean,
+): Promise<void> {
   const now = Date.now();
-  core.s.flag = { color, epoch: core.s.flag.epoch + 1, deploymentId, updatedAt: iso(now) };
+  core.s.flag = { color, epoch: core.s.flag.epoch + 1, deploymentId, updatedAt: iso(now), failover };
   core.s.convergence = startConvergence(core.s.flag, now);
   markOutOfSync(core.s.flagSync, now);
   await core.commit();
   await pushFlag(core);
+}
+
+/**
+ * Only the flag's `failover` changes (traffic stays): a write with a new epoch, since routers take a
+ * flag for new by its epoch. Persists the state either way.
+ */
+export async function setFailover(core: Core, failover: boolean): Promise<void> {
+  const { flag } = core.s;
+  if ((flag.failover !== false) === failover) return core.commit();
+  await writeFlag(core, flag.color, flag.deploymentId, failover);
 }
 
 /**

@@ -3,6 +3,7 @@ import { batchId, canaryName } from "../canary";
 import { checkHealth, judge, sendCanary, tally } from "../probes";
 import { readBack } from "../readback";
 import { type Core, iso } from "./core";
+import { setFailover } from "./flag-writer";
 import { recordHealth } from "./health";
 import { identityProblem, noteIdentity } from "./identity";
 import { addProbe } from "./probe-log";
@@ -77,6 +78,8 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   if (verdict.kind === "pass") {
     if (d.autoPromote) return switchTo(core, d, "validation passed, auto-promote");
     setStatus(d, "awaiting_promotion", "validation passed; waiting for promote");
+    // A validated candidate may take failover traffic.
+    return setFailover(core, true);
   }
   return core.commit();
 }

@@ -90,5 +90,6 @@ export async function flipTo(
     finishedAt: at,
   });
   moveTraffic(core, from, to);
-  await writeFlag(core, to, null);
+  // Traffic left `from` (by hand or for a breach): no failover target until a deployment proves a release there.
+  await writeFlag(core, to, null, false);
 }

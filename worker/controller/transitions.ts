@@ -3,7 +3,7 @@ import { emptySamples } from "../probes";
 import { type Core, iso } from "./core";
 import { gainTraffic, loseTraffic } from "./drain";
 import { emptyEvidence } from "./evidence";
-import { writeFlag } from "./flag-writer";
+import { setFailover, writeFlag } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
 
@@ -27,14 +27,15 @@ export async function switchTo(core: Core, d: Deployment, detail: string): Promi
   setStatus(d, "promoted", `${detail}; traffic ${d.previousColor} → ${d.color}`);
   moveTraffic(core, d.previousColor, d.color);
   core.s.samples = emptySamples();
+  // The standby now holds the release that served until now: a known-good failover target.
   if (d.watchSeconds === 0) {
-    await writeFlag(core, d.color, d.id);
+    await writeFlag(core, d.color, d.id, true);
     return finish(core, d, "succeeded", "promoted (no watch period)");
   }
   setStatus(d, "watching", `watching ${d.color} for ${d.watchSeconds}s`);
   // The watch judges only traffic routed under the epoch this switch creates.
   d.watch = { epoch: core.s.flag.epoch + 1, startedAt: null, startedBy: null, ...emptyEvidence() };
-  await writeFlag(core, d.color, d.id);
+  await writeFlag(core, d.color, d.id, true);
   core.nextProbeAt = Date.now() + d.thresholds.probeIntervalMs;
   await core.wake(core.nextProbeAt);
 }
@@ -57,12 +58,15 @@ export async function revert(
 ): Promise<void> {
   moveTraffic(core, d.color, d.previousColor);
   closeDeployment(core, d, status, reason);
-  await writeFlag(core, d.previousColor, d.id);
+  // The standby keeps the release just rejected: no failover onto it.
+  await writeFlag(core, d.previousColor, d.id, false);
 }
 
 export async function finish(core: Core, d: Deployment, status: DeploymentStatus, reason: string): Promise<void> {
   closeDeployment(core, d, status, reason);
-  await core.commit();
+  // Failed or aborted before the switch: the release stays on the standby, unfit to take traffic.
+  if (status === "succeeded") await core.commit();
+  else await setFailover(core, false);
 }
 
 /** A failed check: before the switch the deployment fails, after it traffic goes back. */
