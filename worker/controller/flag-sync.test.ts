@@ -164,6 +164,9 @@ describe("every alarm task can run twice", () => {
       expect(after.status).toBe("aborted");
       expect(after.steps.filter((x: Deployment["steps"][number]) => x.status === "aborted")).toHaveLength(1);
     });
-    expect(((await sim.control.state()) as State).flag).toEqual(s.flag);
+    // Traffic never moved: only failover went on for the validated candidate and off again at the abort.
+    const after = ((await sim.control.state()) as State).flag;
+    expect(after).toMatchObject({ color: s.flag.color, deploymentId: s.flag.deploymentId, failover: false });
+    expect(after.epoch).toBe(s.flag.epoch + 2);
   });
 });
