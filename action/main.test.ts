@@ -323,7 +323,8 @@ describe.sequential("run()", () => {
       /v-cfg failed validation on \w+: config check failed: configHash mismatch: expected c2, got c1/,
     );
     const state = await stack.control.state();
-    expect(state.epoch).toBe(before.epoch);
+    // Traffic never moved; at most one flag write, marking the rejected standby as no failover target.
+    expect(state.epoch).toBe(before.epoch + (before.flag.failover === false ? 0 : 1));
     expect(state.history[0]).toMatchObject({ version: "v-cfg", status: "failed" });
   });
 });

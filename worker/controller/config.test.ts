@@ -34,7 +34,10 @@ describe("configuration consistency", () => {
     const done = await s.control.waitFor(res.json.id);
     expect(done.status).toBe("failed");
     expect(done.promotedAt).toBeNull();
-    expect((await s.control.state()).flag).toEqual(before.flag);
+    // Traffic never moved; at most the one write that took failover away from the rejected standby.
+    const after = (await s.control.state()).flag;
+    expect(after).toMatchObject({ color: before.flag.color, deploymentId: before.flag.deploymentId, failover: false });
+    expect(after.epoch).toBe(before.epoch + (before.flag.failover === false ? 0 : 1));
     return done;
   }
 
