@@ -24,7 +24,8 @@ export async function echoOrigin(name: string) {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString();
       // The controller checks both colors' health in the background: that is not traffic under test.
-      if (req.url !== "/health") seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      if (req.url !== "/health")
+        seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
       const answer = () => {
         res.writeHead(status, { "content-type": "application/json", "x-origin": name });
         res.end(JSON.stringify({ origin: name, version: name, bytes: body.length }));
