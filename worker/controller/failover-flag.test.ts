@@ -37,7 +37,9 @@ async function release(version: string, faults = {}) {
 test("validating: off; a validated candidate: on; after the switch (old release on standby): on", async () => {
   const before = await release("v2");
   expect(before.flag.failover).not.toBe(false);
-  const res = await s.control.deploy({ version: "v2", autoPromote: false, ...FAST });
+  // Validation takes at least 10 rounds (4 probes each, 200 ms apart): time to see the flag it starts with.
+  const slow = { ...FAST.thresholds, minSamples: 40, probeIntervalMs: 200 };
+  const res = await s.control.deploy({ version: "v2", autoPromote: false, ...FAST, thresholds: slow });
   expect(res.status).toBe(201);
   // Written before the 201: the standby runs an unvalidated release. A new epoch, traffic unmoved.
   const validating = await flag();
