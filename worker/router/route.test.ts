@@ -270,11 +270,13 @@ describe("when the flag in KV cannot be used", () => {
       expect((await fetch(`${worker.url}/x`)).headers.get("x-served-by")).toBe("green");
       // Corrupt the flag through wrangler's own local KV, as a bad manual edit would.
       await putLocalKv(dir, "active", "{not json");
-      await sleep(300);
-      const res = await fetch(`${worker.url}/x`);
-      expect(res.headers.get("x-served-by")).toBe("green");
-      // The corrupt flag was read and rejected, not ignored.
-      expect((await healthz(worker)).flagReadErrors).toBeGreaterThan(0);
+      // Until the corrupt flag has been read (and rejected, not ignored), every request still goes to green.
+      const readErrors = async () => {
+        expect((await fetch(`${worker.url}/x`)).headers.get("x-served-by")).toBe("green");
+        return (await healthz(worker)).flagReadErrors;
+      };
+      await expect.poll(readErrors, { timeout: 10_000, interval: 100 }).toBeGreaterThan(0);
+      expect((await fetch(`${worker.url}/x`)).headers.get("x-served-by")).toBe("green");
     } finally {
       await worker.stop();
       await Promise.all([blue.close(), green.close()]);
