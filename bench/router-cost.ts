@@ -49,7 +49,8 @@ export interface RouterCostOptions {
 }
 
 const ROOT = resolve(import.meta.dirname, "..");
-const CONFIG: Record<WorkerName, string> = {
+/** wrangler.toml of each Worker: ours, and the bare pass-through (the baseline for what workerd itself costs). */
+export const CONFIG: Record<WorkerName, string> = {
   router: join(ROOT, "wrangler.toml"),
   bare: join(ROOT, "bench/passthrough/wrangler.toml"),
 };
