@@ -1,7 +1,18 @@
+import { errorBody } from "./errors";
+
 const encoder = new TextEncoder();
 const HEARTBEAT_MS = 15_000;
+/** Live subscribers at once (dashboards, actions following a deployment); more get 503 and poll or retry. */
+export const MAX_SUBSCRIBERS = 32;
+/**
+ * Unsent bytes a subscriber may fall behind by (a few whole states). A client that stops reading is
+ * dropped past it, instead of every later event piling up in the object's memory; it reconnects and
+ * gets the whole state again. Together: at most 32 MiB held for subscribers.
+ */
+export const MAX_BACKLOG_BYTES = 1024 * 1024;
+const RETRY_AFTER_SECONDS = 5;
 
-/** Server-sent-event fan-out for the Durable Object's live subscribers (dashboard, action). */
+/** Server-sent-event fan-out for the Durable Object's live subscribers (dashboard, action); bounded. */
 export class EventHub {
   private writers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
@@ -10,9 +21,19 @@ export class EventHub {
     return this.writers.size;
   }
 
-  /** A new stream that first receives `initial`, then every broadcast. */
+  /** A new stream that first receives `initial`, then every broadcast; 503 when MAX_SUBSCRIBERS are on. */
   subscribe(initial: { event: string; data: unknown }): Response {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    if (this.writers.size >= MAX_SUBSCRIBERS) {
+      const message = `${MAX_SUBSCRIBERS} live subscribers already; retry later or poll GET /api/state`;
+      return Response.json(errorBody("too_many_subscribers", message), {
+        status: 503,
+        headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+      });
+    }
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
+      undefined,
+      new ByteLengthQueuingStrategy({ highWaterMark: MAX_BACKLOG_BYTES }),
+    );
     const writer = writable.getWriter();
     this.writers.add(writer);
     this.send(writer, initial.event, initial.data);
@@ -39,7 +60,10 @@ export class EventHub {
   }
 
   private write(writer: WritableStreamDefaultWriter<Uint8Array>, text: string): void {
-    writer.write(encoder.encode(text)).catch(() => this.drop(writer));
+    const bytes = encoder.encode(text);
+    // desiredSize: the backlog bound minus the bytes this subscriber has not taken yet.
+    if ((writer.desiredSize ?? 0) < bytes.byteLength) return this.drop(writer);
+    writer.write(bytes).catch(() => this.drop(writer));
   }
 
   private drop(writer: WritableStreamDefaultWriter<Uint8Array>): void {
