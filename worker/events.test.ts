@@ -10,7 +10,8 @@ const hub = () => {
 };
 // Ends every stream left open, so that no heartbeat timer outlives its test.
 afterEach(async () => {
-  for (const h of hubs.splice(0)) for (let i = 0; h.size > 0 && i < 100; i++) h.broadcast("end", "x".repeat(MAX_BACKLOG_BYTES));
+  for (const h of hubs.splice(0))
+    for (let i = 0; h.size > 0 && i < 100; i++) h.broadcast("end", "x".repeat(MAX_BACKLOG_BYTES));
   await tick();
 });
 

@@ -62,8 +62,8 @@ export class EventHub {
   private write(writer: WritableStreamDefaultWriter<Uint8Array>, text: string): void {
     const bytes = encoder.encode(text);
     // desiredSize: the backlog bound minus the bytes this subscriber has not taken yet.
-    if ((writer.desiredSize ?? 0) < bytes.byteLength) return this.drop(writer);
-    writer.write(bytes).catch(() => this.drop(writer));
+    if ((writer.desiredSize ?? 0) < bytes.byteLength) this.drop(writer);
+    else writer.write(bytes).catch(() => this.drop(writer));
   }
 
   private drop(writer: WritableStreamDefaultWriter<Uint8Array>): void {
