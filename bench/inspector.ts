@@ -117,28 +117,32 @@ export class Inspector {
         ws.onerror = () => reject(new Error(`cannot connect to the inspector at ${url}`));
       });
       const session = new Inspector(ws, poke);
-      const answered = await Promise.race([
-        session.call("Runtime.getHeapUsage").then(
-          () => true,
-          () => false,
-        ),
-        sleep(3000).then(() => false),
-      ]);
+      const answered = await session.call("Runtime.getHeapUsage", {}, 3000).then(
+        () => true,
+        () => false,
+      );
       if (answered) return session;
       session.close();
     }
     throw new Error(`the inspector at ${url} does not answer`);
   }
 
-  async call<T>(method: string, params: object = {}): Promise<T> {
+  /** Sends a command; rejects when it is not answered within `timeoutMs`. */
+  async call<T>(method: string, params: object = {}, timeoutMs = 10_000): Promise<T> {
     const id = ++this.nextId;
-    const result = new Promise<T>((resolve, reject) =>
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject }),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const result = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer from the inspector within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
     this.ws.send(JSON.stringify({ id, method, params }));
     let waiting = true;
     const stop = () => {
       waiting = false;
+      clearTimeout(timer);
     };
     result.then(stop, stop);
     const poking = (async () => {
@@ -165,7 +169,7 @@ export class Inspector {
     const file = createWriteStream(path);
     this.onChunk = (chunk) => file.write(chunk);
     try {
-      await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+      await this.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false }, 300_000);
     } finally {
       this.onChunk = null;
       await new Promise((r) => file.end(r));

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StorageUse } from "../shared";
+import type { State, StorageUse } from "../shared";
 import { createPlatform } from "../test/platform/platform";
 import { LogStore } from "../test/platform/store";
 import { HttpShipper } from "../test/producers/http-shipper";
@@ -37,7 +37,13 @@ export async function startOurs(): Promise<Target> {
     name: "edge-bluegreen",
     store: stack.store,
     stack,
-    storage: async () => (await stack.control.state()).storage ?? null,
+    storage: async () => {
+      const res = await fetch(`${stack.worker.url}/api/state`, {
+        headers: { authorization: `Bearer ${stack.token}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      return ((await res.json()) as State).storage ?? null;
+    },
     stop: stack.stop,
   };
 }

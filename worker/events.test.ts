@@ -23,7 +23,7 @@ function drain(res: Response): { bytes: () => number; done: Promise<void> } {
     for (;;) {
       const r = await reader.read().catch(() => ({ done: true, value: undefined }));
       if (r.done) return;
-      bytes += r.value.byteLength;
+      bytes += r.value?.byteLength ?? 0;
     }
   })();
   return { bytes: () => bytes, done };
