@@ -145,17 +145,14 @@ export class Inspector {
       clearTimeout(timer);
     };
     result.then(stop, stop);
-    const poking = (async () => {
+    // Ends by itself once answered; the answer is not held up by it.
+    void (async () => {
       while (waiting) {
         await sleep(250);
         if (waiting) await this.poke().catch(() => undefined);
       }
     })();
-    try {
-      return await result;
-    } finally {
-      await poking;
-    }
+    return result;
   }
 
   /** The isolate's V8 heap as it is (no forced collection: garbage not yet collected included), in MiB. */
