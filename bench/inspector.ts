@@ -155,7 +155,18 @@ export class Inspector {
     return result;
   }
 
-  /** The isolate's V8 heap as it is (no forced collection: garbage not yet collected included), in MiB. */
+  /**
+   * A full garbage collection. workerd runs it only when the isolate next runs a request: an isolate no
+   * request reaches (an unused binding's) does not answer, and has nothing to collect.
+   */
+  async collect(): Promise<boolean> {
+    return this.call("HeapProfiler.collectGarbage", {}, 3000).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** The isolate's V8 heap as it is (garbage not yet collected included), in MiB. */
   async heap(): Promise<{ used: number; total: number }> {
     const u = await this.call<{ usedSize: number; totalSize: number }>("Runtime.getHeapUsage");
     return { used: u.usedSize / 2 ** 20, total: u.totalSize / 2 ** 20 };

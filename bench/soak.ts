@@ -1,9 +1,10 @@
-// `npm run soak [-- --minutes 15 --interval 30 --snapshots 1,5,15 --deploy-every 0 --prefill 0 --worker ours]`:
+// `npm run soak [-- --minutes 15 --interval 30 --snapshots 1,5,15 --deploy-every 0 --prefill 0 --worker ours --gc]`:
 // the whole stack under steady load (400 lines/s from real shippers and the OpenTelemetry exporter) for a
 // while, printing memory (RSS of the workerd processes, V8 heaps of the Worker's isolate and of the
 // runtime's own) and the controller's storage over time, with heap snapshots of the Worker's isolate
 // (live objects) compared by constructor. Not part of CI.
 // `--worker bare` runs the same load through the bare pass-through Worker: the runtime's own baseline.
+// `--gc` collects garbage in every isolate before each sample (RSS then shows what is retained).
 // `--dev-traces` keeps wrangler's local trace collector on (X_LOCAL_OBSERVABILITY): it keeps every
 // request's trace, a dev-only cost that would hide ours.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     worker: { type: "string", default: "ours" },
     out: { type: "string" },
     "dev-traces": { type: "boolean", default: false },
+    gc: { type: "boolean", default: false },
   },
 });
 // Read by wrangler dev, which the Worker's start inherits the environment from.
@@ -97,6 +99,9 @@ try {
       console.log(`  (${what}: ${e.message})`);
       return null;
     };
+    // --gc: every isolate collects its garbage first, so RSS and heaps show what is retained, not how
+    // lazily V8 collects (it lets a heap grow to tens of MiB first, in every isolate).
+    if (values.gc) await Promise.all(sessions.map((x) => x.inspector.collect()));
     const heaps = await Promise.all(
       sessions.map(async (x) => ({ id: x.id, ...(await x.inspector.heap().catch(missing(x.id))) })),
     );
