@@ -109,6 +109,13 @@ export interface Samples {
 export const emptySamples = (): Samples => ({ latencies: [], errors: 0, checks: {} });
 
 /**
+ * Probe latencies a phase keeps for its p95: the latest ones. The samples are persisted with the state on
+ * every round, and a long watch with short intervals would otherwise grow them without end (a day at
+ * 50 ms). No fewer than `minSamples` can ask for.
+ */
+export const LATENCIES_KEPT = 10_000;
+
+/**
  * Adds one probe's outcome under `name`; its latency joins the p95 unless `timed` is false (a readback's
  * latency is the platform's indexing delay, bounded by `readbackTimeoutMs` instead).
  */
@@ -119,7 +126,11 @@ export function tally(
   r: { ok: boolean; latencyMs: number; detail: string },
   timed = true,
 ): void {
-  if (timed) samples.latencies.push(r.latencyMs);
+  if (timed) {
+    samples.latencies.push(r.latencyMs);
+    if (samples.latencies.length > LATENCIES_KEPT)
+      samples.latencies.splice(0, samples.latencies.length - LATENCIES_KEPT);
+  }
   samples.errors += Number(!r.ok);
   const checks = samples.checks ?? {};
   const t = checks[name] ?? { check, n: 0, errors: 0, last: null };
