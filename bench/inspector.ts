@@ -44,7 +44,10 @@ export async function findWorkerd(port: number): Promise<Workerd> {
 
 /** Resident set size of a process, in MiB (VmRSS of /proc/<pid>/status). */
 export async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => {
+    // wrangler dev starts a new workerd when a source file changes: the figures would not continue.
+    throw new Error(`workerd ${pid} is gone (wrangler dev restarts it when a Worker source file changes)`);
+  });
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
