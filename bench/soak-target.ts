@@ -80,8 +80,11 @@ export function soakProducers(url: string): Producer[] {
   return producers;
 }
 
-/** Quick probe rounds: a cycle takes seconds, so the history fills in minutes. */
-const THRESHOLDS = { probeIntervalMs: 250, minSamples: 4 };
+/**
+ * Quick probe rounds: a cycle takes seconds, so the history fills in minutes. No router traffic needed
+ * for a verdict: the prefill runs before the load starts.
+ */
+const THRESHOLDS = { probeIntervalMs: 250, minSamples: 4, minRouterRequests: 0 };
 
 /**
  * One deploy cycle of three kinds in turn, as in production: a good release (validated, promoted, watched),

@@ -75,7 +75,10 @@ let deploys: ReturnType<typeof deployLoop> | null = null;
 try {
   if (target.stack && prefill > 0) {
     console.log(`prefill: ${prefill} deploy cycles before the load starts`);
-    for (let n = 0; n < prefill; n++) await deployCycle(target.stack, n, 1);
+    for (let n = 0; n < prefill; n++) {
+      const outcome = await deployCycle(target.stack, n, 1).catch((e: Error) => `error: ${e.message}`);
+      if (n % 10 === 9 || outcome.startsWith("error")) console.log(`  prefill cycle ${n}: ${outcome}`);
+    }
   }
   const procs = await findWorkerd(target.port);
   const poke = () => fetch(`${target.url}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer());
