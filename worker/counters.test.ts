@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { Counters, OTHER_PATH } from "./counters";
+import { Counters, MAX_EPOCHS, MAX_PATHS, OTHER_PATH } from "./counters";
 
 test("outcomes per color, per path (the caller's bounded keys), with timeouts and ejections", () => {
   const c = new Counters();
@@ -21,4 +21,26 @@ test("outcomes per color, per path (the caller's bounded keys), with timeouts an
   expect(c.totals).toEqual({ timeouts: 1, ejections: 1 });
   // Flushed: nothing again until new outcomes.
   expect(c.take(20_000)).toEqual([]);
+});
+
+test(`bounded between flushes: at most MAX_EPOCHS (${MAX_EPOCHS}) epochs, the newest kept`, () => {
+  const c = new Counters();
+  for (let epoch = 1; epoch <= MAX_EPOCHS + 6; epoch++) c.record(epoch, "blue", "/ingest", 200, 5, false, false);
+  const batches = c.take(10_000);
+  expect(batches.map((b) => b.epoch)).toEqual([7, 8, 9, 10]);
+});
+
+test(`bounded between flushes: at most MAX_PATHS (${MAX_PATHS}) path keys per color, the rest counted as other`, () => {
+  const c = new Counters();
+  const paths = MAX_PATHS * 3;
+  for (let i = 0; i < paths; i++) c.record(1, "blue", `/p${i}`, i % 2 ? 500 : 200, 5, false, false);
+  c.record(1, "blue", OTHER_PATH, 200, 5, false, false);
+  const blue = c.take(10_000)[0]?.colors.blue;
+  const keys = Object.keys(blue?.paths ?? {});
+  expect(keys).toHaveLength(MAX_PATHS);
+  expect(keys).toContain(OTHER_PATH);
+  // Nothing is lost: every request and 5xx is still in some key.
+  const sum = (k: "requests" | "errors5xx") => Object.values(blue?.paths ?? {}).reduce((n, p) => n + p[k], 0);
+  expect(sum("requests")).toBe(paths + 1);
+  expect(sum("errors5xx")).toBe(paths / 2);
 });

@@ -4,6 +4,20 @@ import type { Color, ColorCounters, CounterFlush } from "../shared/schemas";
 const FLUSH_INTERVAL_MS = 1000;
 /** The path key for every request outside the configured CANARY paths (keeps the set bounded). */
 export const OTHER_PATH = "other";
+/**
+ * Bounds of what an isolate keeps between flushes. Only a flag change opens a new epoch (at most a few a
+ * second); past MAX_EPOCHS the oldest epoch's counts are dropped (late traffic of a superseded flag, which
+ * the controller no longer judges). Path keys are the CANARY paths and `other`; past MAX_PATHS per color
+ * (a CANARY list that long), a path counts as `other`.
+ */
+export const MAX_EPOCHS = 4;
+export const MAX_PATHS = 16;
+
+/** The key `path` is counted under in `paths`: itself, or OTHER_PATH once `paths` is full. */
+export function pathKey(paths: Record<string, unknown>, path: string): string {
+  if (path === OTHER_PATH || Object.hasOwn(paths, path)) return path;
+  return Object.keys(paths).length < MAX_PATHS - 1 ? path : OTHER_PATH;
+}
 
 type Window = CounterFlush["colors"];
 
@@ -40,13 +54,14 @@ export class Counters {
     if (this.windows.size === 0) this.windowStart = Date.now();
     let w = this.windows.get(epoch);
     if (!w) {
+      if (this.windows.size >= MAX_EPOCHS) this.windows.delete(Math.min(...this.windows.keys()));
       w = { blue: empty(), green: empty() };
       this.windows.set(epoch, w);
     }
     return w[color];
   }
 
-  /** One attempt's outcome; `path` is a CANARY path or OTHER_PATH (the caller keeps the set bounded). */
+  /** One attempt's outcome; `path` is a CANARY path or OTHER_PATH (at most MAX_PATHS keys are kept). */
   record(
     epoch: number,
     color: Color,
@@ -68,10 +83,11 @@ export class Counters {
     const b = bucketOf(latencyMs);
     c.latency[b] = (c.latency[b] ?? 0) + 1;
     c.paths ??= {};
-    let p = c.paths[path];
+    const key = pathKey(c.paths, path);
+    let p = c.paths[key];
     if (!p) {
       p = { requests: 0, errors5xx: 0 };
-      c.paths[path] = p;
+      c.paths[key] = p;
     }
     p.requests++;
     if (error) p.errors5xx++;

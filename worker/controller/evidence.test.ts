@@ -1,7 +1,8 @@
 // The evidence rule on its own (pure functions): the Worker tests in watch.test.ts show it at work.
 import { describe, expect, test } from "vitest";
 import { DEFAULT_THRESHOLDS } from "../../shared";
-import { conclude, emptyEvidence, judgeEvidence } from "./evidence";
+import { MAX_PATHS, OTHER_PATH } from "../counters";
+import { addCounts, conclude, emptyEvidence, judgeEvidence } from "./evidence";
 
 const t = DEFAULT_THRESHOLDS; // maxErrorRate 1%, minFailures 3, minRouterRequests 20
 
@@ -50,5 +51,18 @@ describe("judgeEvidence", () => {
       kind: "inconclusive",
       detail: "only 9 of the 20 router requests a verdict needs (0 5xx)",
     });
+  });
+});
+
+describe("addCounts", () => {
+  test(`keeps at most MAX_PATHS (${MAX_PATHS}) paths, whatever the routers send; the rest counts as other`, () => {
+    const e = emptyEvidence();
+    for (let i = 0; i < MAX_PATHS * 3; i++) {
+      addCounts(e, { requests: 2, errors5xx: 1, paths: { [`/p${i}`]: { requests: 2, errors5xx: 1 } } });
+    }
+    expect(Object.keys(e.paths)).toHaveLength(MAX_PATHS);
+    expect(e.paths[OTHER_PATH]?.requests).toBe(2 * (MAX_PATHS * 3 - (MAX_PATHS - 1)));
+    expect(Object.values(e.paths).reduce((n, p) => n + p.errors5xx, 0)).toBe(MAX_PATHS * 3);
+    expect(e).toMatchObject({ requests: MAX_PATHS * 6, errors5xx: MAX_PATHS * 3 });
   });
 });

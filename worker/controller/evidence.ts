@@ -1,4 +1,5 @@
 import type { ColorCounters, ProbeCheck, Thresholds } from "../../shared";
+import { pathKey } from "../counters";
 
 /** Router outcomes on one color, summed over the routers' flushes (one watch, or a window of the active color). */
 export interface Evidence {
@@ -16,11 +17,13 @@ export function addCounts(e: Evidence, c: Pick<ColorCounters, "requests" | "erro
   e.requests += c.requests;
   e.errors5xx += c.errors5xx;
   e.timeouts += c.timeouts ?? 0;
+  // The same bound as each router's: what a router of another configuration sends cannot grow it either.
   for (const [path, p] of Object.entries(c.paths ?? {})) {
-    const into = e.paths[path] ?? { requests: 0, errors5xx: 0 };
+    const key = pathKey(e.paths, path);
+    const into = e.paths[key] ?? { requests: 0, errors5xx: 0 };
     into.requests += p.requests;
     into.errors5xx += p.errors5xx;
-    e.paths[path] = into;
+    e.paths[key] = into;
   }
 }
 
