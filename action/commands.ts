@@ -1,16 +1,10 @@
 import { isTerminal } from "../shared";
-import type { ControlClient } from "./client";
+import type { CommandContext } from "./context";
 import { deploy } from "./deploy-flow";
 import { GithubDeployment } from "./github";
-import type { Command, Inputs } from "./inputs";
-import { deploymentOutcome, isResult, type Outcome, type Timeline } from "./outcome";
+import type { Command } from "./inputs";
+import { deploymentOutcome, isResult, type Outcome } from "./outcome";
 import { settle } from "./settle";
-
-export interface CommandContext {
-  inputs: Inputs;
-  client: ControlClient;
-  timeline: Timeline;
-}
 
 /** The deployment-id input, else the deployment running now. */
 async function targetId({ inputs, client }: CommandContext, verb: string): Promise<string> {

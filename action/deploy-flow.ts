@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as core from "@actions/core";
 import { type Color, type Deployment, isTerminal, type State } from "../shared";
 import { ControlApiError } from "./client";
-import type { CommandContext } from "./commands";
+import type { CommandContext } from "./context";
 import { type DeployCommandResult, runDeployCommand } from "./deploy";
 import { GithubDeployment } from "./github";
 import { errorText, type Outcome } from "./outcome";

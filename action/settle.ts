@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import type { Deployment } from "../shared";
 import { ControlApiError, type ControlClient } from "./client";
-import type { CommandContext } from "./commands";
+import type { CommandContext } from "./context";
 import { followDeployment } from "./events";
 import type { Command } from "./inputs";
 import { deploymentOutcome, isResult, type Outcome, type Result } from "./outcome";
