@@ -1,0 +1,48 @@
+// Declares one file's share of the fault matrix: one stack (wrangler dev + both origins) for all its cells, one
+// test per cell, and the measured table printed at the end.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type CellResult, runCell, TABLE_HEADER, type Target, tableRow } from "./matrix";
+import type { FaultName } from "./matrix-faults";
+import { type Stack, startStack } from "./stack";
+
+const CELL_TIMEOUT_MS = 150_000;
+
+export function faultMatrix(title: string, cells: ReadonlyArray<readonly [FaultName, Target]>): void {
+  let stack: Stack;
+  const rows: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ drainSeconds: 1 });
+  });
+
+  afterAll(async () => {
+    console.log(`[fault-matrix] ${title}\n${[...TABLE_HEADER, ...rows].join("\n")}`);
+    await stack?.stop();
+  });
+
+  for (const [fault, target] of cells) {
+    test(
+      `${fault} hitting the ${target === "new" ? "new color after the switch" : "active color, no deployment"}: every record stored exactly once`,
+      async () => {
+        const r: CellResult = await runCell(stack, fault, target);
+        rows.push(tableRow(r));
+        console.log(`[fault-matrix] ${tableRow(r)}\n${r.audits.map((a) => JSON.stringify(a)).join("\n")}`);
+        for (const a of r.audits) {
+          expect(a.sent, a.producer).toBeGreaterThan(0);
+          expect({ producer: a.producer, lost: a.lost, duplicates: a.duplicates, unexpected: a.unexpected }).toEqual({
+            producer: a.producer,
+            lost: 0,
+            duplicates: 0,
+            unexpected: 0,
+          });
+        }
+        // The fault really met traffic (else the cell proves nothing).
+        if (r.evidence) expect(r.evidence.count, r.evidence.label).toBeGreaterThanOrEqual(r.evidence.min);
+        else
+          expect(Object.keys(r.shipperErrors).length + r.failovers, "shippers never saw the fault").toBeGreaterThan(0);
+        if (target === "new") expect(r.deployment).toBe(r.breaksRelease ? "rolled_back" : "succeeded");
+      },
+      CELL_TIMEOUT_MS,
+    );
+  }
+}

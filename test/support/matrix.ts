@@ -1,0 +1,154 @@
+// One cell of the fault matrix: the three standard producers ship through the Worker while one fault hits either
+// the new color right after a switch (a deployment through the control API, reverted by its watch) or the active
+// color with no deployment running. Every record is then looked up in the shared store.
+import type { Color, Deployment } from "../../shared";
+import type { PlatformStats } from "../platform/platform";
+import type { ShipperStats } from "../producers/http-shipper";
+import { OtelProducer } from "../producers/otel-producer";
+import { fluentBitShipper, vectorShipper } from "../producers/shippers";
+import { sleep } from "./api";
+import { auditStore, type ProducerAudit } from "./audit";
+import { FAULT_MS, type FaultName, faultSpec, LARGE_BATCH_BYTES, statsDelta } from "./matrix-faults";
+import type { Stack } from "./stack";
+
+export type Target = "new" | "active";
+
+export interface CellResult {
+  fault: FaultName;
+  target: Target;
+  /** otel, vector, fluent-bit, in that order. */
+  audits: ProducerAudit[];
+  /** the faulty color's counters over the cell. */
+  faulty: PlatformStats;
+  /** batches both colors acked but did not store again (their idempotency key was already in the store). */
+  dedupedBatches: number;
+  /** retries by the Vector- and Fluent-Bit-like shippers; failovers the router reported to them. */
+  retries: { vector: number; fluentBit: number };
+  failovers: number;
+  /** non-2xx answers and transport errors the shippers saw, by kind. */
+  shipperErrors: Record<string, number>;
+  evidence: { label: string; count: number; min: number } | null;
+  /** an origin fault, which the watch must roll back (not a kind of body). */
+  breaksRelease: boolean;
+  deployment: Deployment["status"] | null;
+  seconds: number;
+}
+
+/** Quick probe rounds, a watch long enough to judge the new color. */
+const DEPLOY = { thresholds: { probeIntervalMs: 250, minSamples: 4, maxP95Ms: 3000 }, watchSeconds: 5 };
+const WARMUP_MS = 1000;
+/** after the fault: longer than FLAG_CACHE_MS, so every isolate routes on the final flag for a while. */
+const COOLDOWN_MS = 1500;
+/** Fluent Bit's retry comes up to 10 s after a failure; Vector's backoff grows past that after a long fault. */
+const STOP_TIMEOUT_MS = 45_000;
+
+let deployments = 0;
+
+/** Starts a deployment to the idle color (waiting out its drain) and returns it once it serves (watching). */
+async function switchToIdle(stack: Stack): Promise<Deployment> {
+  const version = `m${++deployments}`;
+  const idle = (await stack.control.state()).standby;
+  stack.platforms[idle].setVersion(version);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await stack.control.deploy({ version, ...DEPLOY });
+    if (res.status === 201) return stack.control.waitFor(res.json.id, "watching", 30_000);
+    if (res.status !== 409 || Date.now() > deadline) throw new Error(`deploy ${version}: ${JSON.stringify(res)}`);
+    await sleep(250);
+  }
+}
+
+async function drained(stack: Stack): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (stack.platforms.blue.stats.inProgress + stack.platforms.green.stats.inProgress > 0 && Date.now() < deadline)
+    await sleep(100);
+}
+
+const sum = (xs: Record<string, number>[]) =>
+  xs.reduce<Record<string, number>>((acc, x) => {
+    for (const [k, v] of Object.entries(x)) acc[k] = (acc[k] ?? 0) + v;
+    return acc;
+  }, {});
+
+export async function runCell(stack: Stack, fault: FaultName, target: Target): Promise<CellResult> {
+  const started = performance.now();
+  const spec = faultSpec(fault);
+  const url = stack.worker.url;
+  const tag = `${fault}-${target}`;
+  const gzip = spec.gzip ?? false;
+  const otel = new OtelProducer({ url, producer: `${tag}-otel`, recordsPerSecond: 50, gzip });
+  const vector = vectorShipper({ url, producer: `${tag}-vector`, entriesPerSecond: 100, batchSize: 10, gzip });
+  const fluentBit = fluentBitShipper({ url, producer: `${tag}-fluentbit`, entriesPerSecond: 100, batchSize: 25, gzip });
+  const producers = [otel, vector, fluentBit];
+  const deduped = () => stack.platforms.blue.stats.duplicates + stack.platforms.green.stats.duplicates;
+  const dedupedBefore = deduped();
+  for (const p of producers) p.start();
+  await sleep(WARMUP_MS);
+
+  let deployment: Deployment | null = null;
+  let color: Color;
+  if (target === "new") {
+    deployment = await switchToIdle(stack);
+    color = deployment.color;
+  } else {
+    color = (await stack.control.state()).active;
+  }
+  const platform = () => stack.platforms[color];
+  const before = structuredClone(platform().stats);
+  const ended = spec.start(stack, color);
+  if (spec.large) {
+    vector.sendLarge(LARGE_BATCH_BYTES);
+    fluentBit.sendLarge(LARGE_BATCH_BYTES);
+    await otel.emitLarge(LARGE_BATCH_BYTES);
+  }
+  if (deployment) {
+    deployment = await stack.control.waitFor(deployment.id, undefined, 60_000);
+  } else {
+    await sleep(FAULT_MS);
+  }
+  await ended;
+  const faulty = statsDelta(platform().stats, before);
+  await spec.heal(stack, color);
+  await sleep(COOLDOWN_MS);
+
+  const stats = await Promise.all(producers.map((p) => p.stop(STOP_TIMEOUT_MS)));
+  // A slow origin stores what it took long after the router moved on: count only once it has.
+  await drained(stack);
+  const shippers = stats.slice(1) as ShipperStats[];
+  const shipperErrors = sum(shippers.map((s) => s.errors));
+  const count = spec.evidence?.of(faulty);
+  return {
+    fault,
+    target,
+    audits: auditStore(stack.store, stats),
+    faulty,
+    dedupedBatches: deduped() - dedupedBefore,
+    retries: { vector: shippers[0]?.retries ?? 0, fluentBit: shippers[1]?.retries ?? 0 },
+    failovers: shippers.reduce((n, s) => n + s.failovers, 0),
+    shipperErrors,
+    evidence:
+      spec.evidence && count !== undefined ? { label: spec.evidence.label, count, min: spec.evidence.min ?? 1 } : null,
+    breaksRelease: spec.breaksRelease,
+    deployment: deployment?.status ?? null,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+const fmtErrors = (e: Record<string, number>) =>
+  Object.entries(e)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(" ") || "–";
+
+export const TABLE_HEADER = [
+  "| fault | hits | records sent (otel/vector/fluent-bit) | lost | stored twice | copies dropped by key | retries (vector/fluent-bit) | errors the shippers saw | router failovers | fault evidence | deployment | s |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+];
+
+/** One markdown table row per cell: the README's matrix is made of these lines. */
+export function tableRow(r: CellResult): string {
+  const total = (k: "lost" | "duplicates") => r.audits.reduce((n, a) => n + a[k], 0);
+  const evidence = r.evidence
+    ? `${r.evidence.label} ${r.evidence.label === "largest body" ? `${(r.evidence.count / 2 ** 20).toFixed(2)} MiB` : r.evidence.count}`
+    : "–";
+  return `| ${r.fault} | ${r.target === "new" ? "new color after switch" : "active, no deployment"} | ${r.audits.map((a) => a.sent).join(" / ")} | ${total("lost")} | ${total("duplicates")} | ${r.dedupedBatches} | ${r.retries.vector} / ${r.retries.fluentBit} | ${fmtErrors(r.shipperErrors)} | ${r.failovers} | ${evidence} | ${r.deployment ?? "–"} | ${r.seconds.toFixed(1)} |`;
+}
