@@ -34,11 +34,17 @@ export interface CellResult {
   seconds: number;
 }
 
-/** Quick probe rounds, a watch long enough to judge the new color. */
-const DEPLOY = { thresholds: { probeIntervalMs: 250, minSamples: 4, maxP95Ms: 3000 }, watchSeconds: 5 };
+/**
+ * Probe rounds at the default pace (1 s): a fault on the new color meets live traffic until the next round sees
+ * it; a short validation (2 rounds) and a watch long enough to judge the new color.
+ */
+const DEPLOY = { thresholds: { probeIntervalMs: 1000, minSamples: 4, maxP95Ms: 3000 }, watchSeconds: 5 };
 const WARMUP_MS = 1000;
-/** after the fault: longer than FLAG_CACHE_MS, so every isolate routes on the final flag for a while. */
-const COOLDOWN_MS = 1500;
+
+export interface CellOptions {
+  /** the stack's FLAG_CACHE_MS: after the fault, the cell waits this long and more, so routers use the final flag. */
+  flagCacheMs: number;
+}
 /** Fluent Bit's retry comes up to 10 s after a failure; Vector's backoff grows past that after a long fault. */
 const STOP_TIMEOUT_MS = 45_000;
 
@@ -58,10 +64,12 @@ async function switchToIdle(stack: Stack): Promise<Deployment> {
   }
 }
 
-async function drained(stack: Stack): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (stack.platforms.blue.stats.inProgress + stack.platforms.green.stats.inProgress > 0 && Date.now() < deadline)
-    await sleep(100);
+async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(50);
+  }
 }
 
 const sum = (xs: Record<string, number>[]) =>
@@ -70,7 +78,7 @@ const sum = (xs: Record<string, number>[]) =>
     return acc;
   }, {});
 
-export async function runCell(stack: Stack, fault: FaultName, target: Target): Promise<CellResult> {
+export async function runCell(stack: Stack, fault: FaultName, target: Target, opts: CellOptions): Promise<CellResult> {
   const started = performance.now();
   const spec = faultSpec(fault);
   const url = stack.worker.url;
@@ -89,7 +97,12 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target): P
   let color: Color;
   if (target === "new") {
     deployment = await switchToIdle(stack);
-    color = deployment.color;
+    const c = deployment.color;
+    color = c;
+    // "Once it serves": the producers' own requests reach the new color (routers pick the flag up within FLAG_CACHE_MS).
+    const served = () => vector.stats().servedBy[c] ?? 0;
+    const servedBefore = served();
+    await until(`${c} serves the producers`, () => served() > servedBefore);
   } else {
     color = (await stack.control.state()).active;
   }
@@ -109,11 +122,12 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target): P
   await ended;
   const faulty = statsDelta(platform().stats, before);
   await spec.heal(stack, color);
-  await sleep(COOLDOWN_MS);
+  await sleep(opts.flagCacheMs + 500);
 
   const stats = await Promise.all(producers.map((p) => p.stop(STOP_TIMEOUT_MS)));
   // A slow origin stores what it took long after the router moved on: count only once it has.
-  await drained(stack);
+  const { blue, green } = stack.platforms;
+  await until("both origins finished their requests", () => blue.stats.inProgress + green.stats.inProgress === 0);
   const shippers = stats.slice(1) as ShipperStats[];
   const shipperErrors = sum(shippers.map((s) => s.errors));
   const count = spec.evidence?.of(faulty);
