@@ -25,6 +25,8 @@ export interface CellResult {
   /** retries by the Vector- and Fluent-Bit-like shippers; failovers the router reported to them. */
   retries: { vector: number; fluentBit: number };
   failovers: number;
+  /** attempts the router timed out and colors it ejected during the cell (its /healthz counters). */
+  router: { timeouts: number; ejections: number };
   /** non-2xx answers and transport errors the shippers saw, by kind. */
   shipperErrors: Record<string, number>;
   evidence: { label: string; count: number; min: number } | null;
@@ -64,12 +66,23 @@ async function switchToIdle(stack: Stack): Promise<Deployment> {
   }
 }
 
-async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await sleep(50);
   }
+}
+
+/** The router isolate's own counters (`GET /healthz`); fields a router without them lacks count as 0. */
+interface RouterHealth {
+  timeouts: number;
+  ejections: number;
+  ejected: string[];
+}
+async function routerHealth(stack: Stack): Promise<RouterHealth> {
+  const h = (await (await fetch(`${stack.worker.url}/healthz`)).json()) as Partial<RouterHealth>;
+  return { timeouts: h.timeouts ?? 0, ejections: h.ejections ?? 0, ejected: h.ejected ?? [] };
 }
 
 const sum = (xs: Record<string, number>[]) =>
@@ -90,6 +103,9 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
   const producers = [otel, vector, fluentBit];
   const deduped = () => stack.platforms.blue.stats.duplicates + stack.platforms.green.stats.duplicates;
   const dedupedBefore = deduped();
+  // Cells share the stack: a color the last cell got ejected must be back first, or this fault meets no traffic.
+  await until("no color is ejected", async () => (await routerHealth(stack)).ejected.length === 0);
+  const routerBefore = await routerHealth(stack);
   for (const p of producers) p.start();
   await sleep(WARMUP_MS);
 
@@ -128,6 +144,7 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
   // A slow origin stores what it took long after the router moved on: count only once it has.
   const { blue, green } = stack.platforms;
   await until("both origins finished their requests", () => blue.stats.inProgress + green.stats.inProgress === 0);
+  const routerAfter = await routerHealth(stack);
   const shippers = stats.slice(1) as ShipperStats[];
   const shipperErrors = sum(shippers.map((s) => s.errors));
   const count = spec.evidence?.of(faulty);
@@ -139,6 +156,10 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
     dedupedBatches: deduped() - dedupedBefore,
     retries: { vector: shippers[0]?.retries ?? 0, fluentBit: shippers[1]?.retries ?? 0 },
     failovers: shippers.reduce((n, s) => n + s.failovers, 0),
+    router: {
+      timeouts: routerAfter.timeouts - routerBefore.timeouts,
+      ejections: routerAfter.ejections - routerBefore.ejections,
+    },
     shipperErrors,
     evidence:
       spec.evidence && count !== undefined ? { label: spec.evidence.label, count, min: spec.evidence.min ?? 1 } : null,
@@ -154,8 +175,8 @@ const fmtErrors = (e: Record<string, number>) =>
     .join(" ") || "–";
 
 export const TABLE_HEADER = [
-  "| fault | hits | records sent (otel/vector/fluent-bit) | lost | stored twice | copies dropped by key | retries (vector/fluent-bit) | errors the shippers saw | router failovers | fault evidence | deployment | s |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| fault | hits | records sent (otel/vector/fluent-bit) | lost | stored twice | copies dropped by key | retries (vector/fluent-bit) | errors the shippers saw | router failovers | router timeouts / ejections | fault evidence | deployment | s |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ];
 
 /** One markdown table row per cell: the README's matrix is made of these lines. */
@@ -164,5 +185,5 @@ export function tableRow(r: CellResult): string {
   const evidence = r.evidence
     ? `${r.evidence.label} ${r.evidence.label === "largest body" ? `${(r.evidence.count / 2 ** 20).toFixed(2)} MiB` : r.evidence.count}`
     : "–";
-  return `| ${r.fault} | ${r.target === "new" ? "new color after switch" : "active, no deployment"} | ${r.audits.map((a) => a.sent).join(" / ")} | ${total("lost")} | ${total("duplicates")} | ${r.dedupedBatches} | ${r.retries.vector} / ${r.retries.fluentBit} | ${fmtErrors(r.shipperErrors)} | ${r.failovers} | ${evidence} | ${r.deployment ?? "–"} | ${r.seconds.toFixed(1)} |`;
+  return `| ${r.fault} | ${r.target === "new" ? "new color after switch" : "active, no deployment"} | ${r.audits.map((a) => a.sent).join(" / ")} | ${total("lost")} | ${total("duplicates")} | ${r.dedupedBatches} | ${r.retries.vector} / ${r.retries.fluentBit} | ${fmtErrors(r.shipperErrors)} | ${r.failovers} | ${r.router.timeouts} / ${r.router.ejections} | ${evidence} | ${r.deployment ?? "–"} | ${r.seconds.toFixed(1)} |`;
 }
