@@ -36,7 +36,10 @@ export function faultMatrix(
       async () => {
         const r: CellResult = await runCell(stack, fault, target, { flagCacheMs });
         rows.push(tableRow(r));
-        console.log(`[fault-matrix] ${tableRow(r)}\n${r.audits.map((a) => JSON.stringify(a)).join("\n")}`);
+        console.log(
+          `[fault-matrix] ${tableRow(r)}\n${r.audits.map((a) => JSON.stringify(a)).join("\n")}\n` +
+            `faulty color: ${JSON.stringify(r.faulty)}\nother color: ${JSON.stringify(r.other)}`,
+        );
         for (const a of r.audits) {
           expect(a.sent, a.producer).toBeGreaterThan(0);
           expect({ producer: a.producer, lost: a.lost, duplicates: a.duplicates, unexpected: a.unexpected }).toEqual({

@@ -1,7 +1,7 @@
 // One cell of the fault matrix: the three standard producers ship through the Worker while one fault hits either
 // the new color right after a switch (a deployment through the control API, reverted by its watch) or the active
 // color with no deployment running. Every record is then looked up in the shared store.
-import type { Color, Deployment } from "../../shared";
+import { type Color, type Deployment, otherColor } from "../../shared";
 import type { PlatformStats } from "../platform/platform";
 import type { ShipperStats } from "../producers/http-shipper";
 import { OtelProducer } from "../producers/otel-producer";
@@ -18,8 +18,9 @@ export interface CellResult {
   target: Target;
   /** otel, vector, fluent-bit, in that order. */
   audits: ProducerAudit[];
-  /** the faulty color's counters over the cell. */
+  /** the faulty color's counters over the fault, and the other color's. */
   faulty: PlatformStats;
+  other: PlatformStats;
   /** batches both colors acked but did not store again (their idempotency key was already in the store). */
   dedupedBatches: number;
   /** retries by the Vector- and Fluent-Bit-like shippers; failovers the router reported to them. */
@@ -124,6 +125,7 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
   }
   const platform = () => stack.platforms[color];
   const before = structuredClone(platform().stats);
+  const otherBefore = structuredClone(stack.platforms[otherColor(color)].stats);
   const ended = spec.start(stack, color);
   if (spec.large) {
     vector.sendLarge(LARGE_BATCH_BYTES);
@@ -137,6 +139,7 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
   }
   await ended;
   const faulty = statsDelta(platform().stats, before);
+  const other = statsDelta(stack.platforms[otherColor(color)].stats, otherBefore);
   await spec.heal(stack, color);
   await sleep(opts.flagCacheMs + 500);
 
@@ -153,6 +156,7 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
     target,
     audits: auditStore(stack.store, stats),
     faulty,
+    other,
     dedupedBatches: deduped() - dedupedBefore,
     retries: { vector: shippers[0]?.retries ?? 0, fluentBit: shippers[1]?.retries ?? 0 },
     failovers: shippers.reduce((n, s) => n + s.failovers, 0),
