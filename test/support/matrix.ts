@@ -18,7 +18,7 @@ export interface CellResult {
   target: Target;
   /** otel, vector, fluent-bit, in that order. */
   audits: ProducerAudit[];
-  /** the faulty color's counters over the fault, and the other color's. */
+  /** the faulty color's counters from the fault's start to the cell's end, and the other color's. */
   faulty: PlatformStats;
   other: PlatformStats;
   /** batches both colors acked but did not store again (their idempotency key was already in the store). */
@@ -138,8 +138,6 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
     await sleep(FAULT_MS);
   }
   await ended;
-  const faulty = statsDelta(platform().stats, before);
-  const other = statsDelta(stack.platforms[otherColor(color)].stats, otherBefore);
   await spec.heal(stack, color);
   await sleep(opts.flagCacheMs + 500);
 
@@ -147,6 +145,9 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
   // A slow origin stores what it took long after the router moved on: count only once it has.
   const { blue, green } = stack.platforms;
   await until("both origins finished their requests", () => blue.stats.inProgress + green.stats.inProgress === 0);
+  // Counted once every request is done: a 20 MiB body may still be on its way when the fault period ends.
+  const faulty = statsDelta(platform().stats, before);
+  const other = statsDelta(stack.platforms[otherColor(color)].stats, otherBefore);
   const routerAfter = await routerHealth(stack);
   const shippers = stats.slice(1) as ShipperStats[];
   const shipperErrors = sum(shippers.map((s) => s.errors));
