@@ -39,9 +39,10 @@ export interface CellResult {
 
 /**
  * Probe rounds at the default pace (1 s): a fault on the new color meets live traffic until the next round sees
- * it; a short validation (2 rounds) and a watch long enough to judge the new color.
+ * it; a short validation (2 rounds). The watch outlasts the worst case: routers reach the new color up to
+ * FLAG_CACHE_MS (3 s) after the switch, and a probe of a slow or hung origin takes its 5 s timeout to fail.
  */
-const DEPLOY = { thresholds: { probeIntervalMs: 1000, minSamples: 4, maxP95Ms: 3000 }, watchSeconds: 5 };
+const DEPLOY = { thresholds: { probeIntervalMs: 1000, minSamples: 4, maxP95Ms: 3000 }, watchSeconds: 10 };
 const WARMUP_MS = 1000;
 
 export interface CellOptions {
