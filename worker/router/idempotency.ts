@@ -1,5 +1,7 @@
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const encoder = new TextEncoder();
+/** Bodies up to this are copied behind the method and path and hashed in one call. */
+const COPY_MAX_BYTES = 1024 * 1024;
 
 function hex(buf: ArrayBuffer): string {
   const bytes = new Uint8Array(buf);
@@ -22,8 +24,14 @@ export async function idempotencyKey(
 ): Promise<string> {
   if (mode === "random" || body === undefined) return crypto.randomUUID();
   const head = encoder.encode(`${method} ${url.pathname}${url.search}\n`);
-  if (body === null || body.byteLength === 0) return hex(await crypto.subtle.digest("SHA-256", head));
-  // Two writes into one digest: no copy of a body of up to REPLAY_BUFFER_BYTES.
+  if (body === null || body.byteLength <= COPY_MAX_BYTES) {
+    // One native call: far cheaper per request than a stream (measured in bench/router-before-after.ts).
+    const data = new Uint8Array(head.byteLength + (body?.byteLength ?? 0));
+    data.set(head);
+    if (body) data.set(new Uint8Array(body), head.byteLength);
+    return hex(await crypto.subtle.digest("SHA-256", data));
+  }
+  // Large bodies: two writes into one digest, no copy of up to REPLAY_BUFFER_BYTES.
   const digest = new crypto.DigestStream("SHA-256");
   const writer = digest.getWriter();
   await Promise.all([writer.write(head), writer.write(body), writer.close()]);
