@@ -118,7 +118,10 @@ describe("outlier ejection in the Worker", () => {
         failover: false,
       }),
     );
-    await sleep(300);
+    // Wait until this isolate routes by the new flag (a fixed sleep was too short on a loaded box).
+    await expect
+      .poll(async () => (await post()).headers.get("x-route-epoch"), { timeout: 15_000, interval: 100 })
+      .toBe("7");
     blue.setStatus(503);
     try {
       const greenSeen = green.seen.length;
