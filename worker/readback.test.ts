@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
 import { type Probe, quantile } from "../shared";
-import { launchBrowser } from "../test/support/browser";
+import { launchBrowser, openDashboard } from "../test/support/browser";
 import { type Stack, startStack } from "../test/support/stack";
 
 // Every round's canary is read back through the stand-in platform's search.
@@ -61,10 +61,7 @@ test("each round's canary is read back; the readback latency is reported in prob
   // The dashboard (a real browser) gives the readback its own summary line and lists each readback probe.
   const browser = await launchBrowser();
   try {
-    const page = await browser.context.newPage();
-    await page.goto(`${s.worker.url}/dashboard`);
-    await page.fill("#signin-token", s.token);
-    await page.click("#signin-ok");
+    const page = await openDashboard(browser, s.worker.url, s.token);
     const summary = page.locator(".probe-summary li", { hasText: "Readback (latest):" });
     await summary.waitFor({ timeout: 15_000 });
     const line = (await summary.textContent())?.match(/^Readback \(latest\): (\d+) checks · 0 failed · p95 (\d+) ms$/);

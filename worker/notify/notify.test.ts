@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { NotifyPayload } from "../../shared";
-import { launchBrowser } from "../../test/support/browser";
+import { launchBrowser, openDashboard } from "../../test/support/browser";
 import { freePort } from "../../test/support/ports";
 import { type Stack, startStack } from "../../test/support/stack";
 import { type Receiver, startReceiver } from "../../test/support/webhook-receiver";
@@ -96,10 +96,7 @@ test("every status change reaches each webhook, signed; a webhook failing twice 
   // The dashboard, in a real browser, shows the same.
   const browser = await launchBrowser();
   try {
-    const page = await browser.context.newPage();
-    await page.goto(`${s.worker.url}/dashboard`);
-    await page.fill("#signin-token", s.token);
-    await page.click("#signin-ok");
+    const page = await openDashboard(browser, s.worker.url, s.token);
     const failures = page.locator("#notify-failures");
     await poll(() => failures.textContent()).toContain("answered 401 (gave up after 1 attempts)");
     const table = await failures.textContent();
