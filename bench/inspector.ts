@@ -1,55 +1,8 @@
-// The workerd processes behind a `wrangler dev` and the V8 inspector of its user Worker, read from /proc and
-// the Chrome DevTools protocol (Linux only; for `npm run soak`).
+// The V8 inspector of the isolates in a workerd process, found through /proc and spoken to with the Chrome
+// DevTools protocol (Linux only; for `npm run soak`).
 import { createWriteStream } from "node:fs";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  cmd: string;
-}
-
-async function processes(): Promise<Proc[]> {
-  const out: Proc[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, "utf8").catch(() => "");
-    const cmd = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
-    // Fields after the command name: state, ppid.
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (stat) out.push({ pid: Number(name), ppid, cmd: cmd.replaceAll("\0", " ") });
-  }
-  return out;
-}
-
-export interface Workerd {
-  /** the process that runs the user Worker (and its Durable Objects: one isolate per Worker in workerd). */
-  user: number;
-  /** wrangler's proxy Worker in front of it (dev only). */
-  proxy: number;
-}
-
-/**
- * The two workerd processes of the `wrangler dev` serving `port`: the proxy listens on that port, and its
- * sibling (same wrangler parent) runs the user Worker with an inspector.
- */
-export async function findWorkerd(port: number): Promise<Workerd> {
-  const all = await processes();
-  const proxy = all.find((p) => p.cmd.includes("workerd") && p.cmd.includes(`entry=127.0.0.1:${port} `));
-  const user = all.find((p) => p.ppid === proxy?.ppid && p.pid !== proxy.pid && p.cmd.includes("--inspector-addr"));
-  if (!proxy || !user) throw new Error(`no workerd processes found for the Worker on port ${port}`);
-  return { user: user.pid, proxy: proxy.pid };
-}
-
-/** Resident set size of a process, in MiB (VmRSS of /proc/<pid>/status). */
-export async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => {
-    // wrangler dev starts a new workerd when a source file changes: the figures would not continue.
-    throw new Error(`workerd ${pid} is gone (wrangler dev restarts it when a Worker source file changes)`);
-  });
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 
 /** Ports in LISTEN state owned by process `pid` (socket inodes of its fds, matched in net/tcp). */
 async function listeningPorts(pid: number): Promise<number[]> {

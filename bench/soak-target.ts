@@ -11,13 +11,12 @@ import { OtelProducer } from "../test/producers/otel-producer";
 import type { Producer } from "../test/producers/producer";
 import { sleep } from "../test/support/api";
 import { type Stack, startStack } from "../test/support/stack";
-import { startWorker } from "../test/support/worker";
+import { startWorker, type WorkerHandle } from "../test/support/worker";
 import { deployIdle } from "./deploy";
 import { CONFIG } from "./router-cost";
 
 export interface Target {
-  url: string;
-  port: number;
+  worker: WorkerHandle;
   /** the Worker's wrangler.toml `name` (its inspector target is `core:user:<name>`). */
   name: string;
   store: LogStore;
@@ -32,8 +31,7 @@ export async function startOurs(): Promise<Target> {
   // DRAIN_SECONDS 1: deploy cycles follow each other without waiting out `color_draining`.
   const stack = await startStack({ drainSeconds: 1 });
   return {
-    url: stack.worker.url,
-    port: stack.worker.port,
+    worker: stack.worker,
     name: "edge-bluegreen",
     store: stack.store,
     stack,
@@ -55,8 +53,7 @@ export async function startBare(): Promise<Target> {
   const origin = await createPlatform({ color: "blue", version: "v1", store });
   const worker = await startWorker({ config: CONFIG.bare, vars: { ORIGIN: origin.url } });
   return {
-    url: worker.url,
-    port: worker.port,
+    worker,
     name: "bench-passthrough",
     store,
     stack: null,

@@ -14,8 +14,9 @@ import type { StorageUse } from "../shared";
 import type { Producer } from "../test/producers/producer";
 import { sleep } from "../test/support/api";
 import { producerReports } from "../test/support/audit";
+import { rssMiB, workerdPids } from "../test/support/workerd-pid";
 import { describeGrowth, type Heap, loadHeap } from "./heap";
-import { findWorkerd, Inspector, inspectorTargets, rssMiB } from "./inspector";
+import { Inspector, inspectorTargets } from "./inspector";
 import { describeMachine } from "./machine";
 import { deployCycle, deployLoop, soakProducers, startBare, startOurs } from "./soak-target";
 
@@ -80,13 +81,19 @@ try {
       if (n % 10 === 9 || outcome.startsWith("error")) console.log(`  prefill cycle ${n}: ${outcome}`);
     }
   }
-  const procs = await findWorkerd(target.port);
-  const poke = () => fetch(`${target.url}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer());
+  const procs = await workerdPids(target.worker);
+  // wrangler dev starts a new workerd when a Worker source file changes: the figures would not continue.
+  const rss = (pid: number) =>
+    rssMiB(pid).catch(() => {
+      throw new Error(`workerd ${pid} is gone (wrangler dev restarts it when a Worker source file changes)`);
+    });
+  const poke = () =>
+    fetch(`${target.worker.url}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer());
   for (const t of await inspectorTargets(procs.user))
     sessions.push({ id: t.id, inspector: await Inspector.connect(t.webSocketDebuggerUrl, poke) });
   const ours = sessions.find((x) => x.id === `core:user:${target.name}`)?.inspector;
   if (!ours) throw new Error(`no inspector for core:user:${target.name}`);
-  producers = soakProducers(target.url);
+  producers = soakProducers(target.worker.url);
   if (target.stack && deployEveryMs > 0) deploys = deployLoop(target.stack, deployEveryMs, prefill, console.log);
   const started = Date.now();
   const acked = () => producers.reduce((n, p) => n + p.stats().acked, 0);
@@ -111,8 +118,8 @@ try {
     const own = heaps.find((h) => h.id === `core:user:${target.name}`);
     const s: Sample = {
       t: Math.round((now - started) / 1000),
-      userRssMiB: await rssMiB(procs.user),
-      proxyRssMiB: await rssMiB(procs.proxy),
+      userRssMiB: await rss(procs.user),
+      proxyRssMiB: await rss(procs.proxy),
       heapUsedMiB: own?.used ?? Number.NaN,
       heapTotalMiB: own?.total ?? Number.NaN,
       otherHeapsMiB: heaps.reduce((n, h) => n + (h === own ? 0 : (h.total ?? Number.NaN)), 0),

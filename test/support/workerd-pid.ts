@@ -2,10 +2,11 @@ import { readdir, readFile } from "node:fs/promises";
 import type { WorkerHandle } from "./worker";
 
 /**
- * The pid of the workerd process that runs the user Worker (not wrangler's proxy Worker, which listens
- * on the public port): the process whose memory the 128 MB isolate limit is about.
+ * The two workerd processes of a `wrangler dev`: `user` runs the user Worker (the process whose memory
+ * the 128 MB isolate limit is about), `proxy` runs wrangler's proxy Worker, which listens on the public port.
  */
-export async function userWorkerdPid(worker: WorkerHandle): Promise<number> {
+export async function workerdPids(worker: WorkerHandle): Promise<{ user: number; proxy: number }> {
+  const found = { user: 0, proxy: 0 };
   for (const pid of await readdir("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
@@ -13,11 +14,16 @@ export async function userWorkerdPid(worker: WorkerHandle): Promise<number> {
     const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
     if (pgrp !== worker.pgid) continue;
     const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmd.includes("workerd") && cmd.includes("serve") && !cmd.includes(`entry=127.0.0.1:${worker.port}`)) {
-      return Number(pid);
-    }
+    if (!cmd.includes("workerd") || !cmd.includes("serve")) continue;
+    found[cmd.includes(`entry=127.0.0.1:${worker.port}`) ? "proxy" : "user"] = Number(pid);
   }
-  throw new Error("the user Worker's workerd process was not found");
+  if (!found.user || !found.proxy) throw new Error("the workerd processes of the Worker were not found");
+  return found;
+}
+
+/** The pid of the workerd process that runs the user Worker. */
+export async function userWorkerdPid(worker: WorkerHandle): Promise<number> {
+  return (await workerdPids(worker)).user;
 }
 
 /** Resident memory of a process, MiB (VmRSS; VmHWM is the peak since it started). */
