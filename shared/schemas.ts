@@ -16,8 +16,14 @@ export const Flag = z.object({
   updatedAt: z.string(),
   /** whether routers may fail over to (and eject towards) the standby; absent = true. Written by the controller. */
   failover: z.boolean().optional(),
+  /**
+   * Traffic steps: this share of requests (1..99 %) goes to `color`, the rest to the flag's color.
+   * Absent: all of it to the flag's color. Written by the controller (README, "Traffic steps").
+   */
+  split: z.object({ color: Color, percent: z.number().int().min(1).max(99) }).optional(),
 });
 export type Flag = z.infer<typeof Flag>;
+export type Split = NonNullable<Flag["split"]>;
 export const FLAG_KEY = "active";
 
 export const Thresholds = z

@@ -9,6 +9,7 @@ import { ejectable, failed } from "./failover";
 import { idempotencyKey } from "./idempotency";
 import { previewColor } from "./preview";
 import { errorJson, passThrough, unavailable } from "./respond";
+import { splitPick } from "./split";
 
 // Hop-by-hop headers and the preview header are not forwarded; the Worker re-adds host itself.
 const DROP_HEADERS = ["host", "connection", "keep-alive", "transfer-encoding", "upgrade", "x-deploy-color"];
@@ -81,7 +82,9 @@ async function forward(
   const send = (color: Color) =>
     attempt(targetUrl(cfg.origins[color], url), request.method, headers, body, timeoutMs, signal);
 
-  const first = preview ?? (mayFailover ? ejection.pick(flag.color) : flag.color);
+  // Traffic steps: one property check when the flag has no split.
+  const primary = flag.split ? splitPick(flag.color, flag.split) : flag.color;
+  const first = preview ?? (mayFailover ? ejection.pick(primary) : primary);
   let served = first;
   let outcome = await send(first);
   note(first, outcome, false);
