@@ -7,6 +7,8 @@ import { Flag } from "../shared/schemas";
 export const FAST_PATH_TTL_MS = 1000;
 /** A controller read slower than this counts as failed (it runs in the background; KV applies meanwhile). */
 export const FAST_PATH_TIMEOUT_MS = 1000;
+/** A refresh still running after this is taken for lost (a cancelled request's I/O never settles). */
+export const REFRESH_STALL_MS = 5 * FAST_PATH_TIMEOUT_MS;
 /** Header on the cached entry: when the controller was read (unix ms), so a hit is judged by its true age. */
 const READ_AT = "x-flag-read-at";
 
@@ -52,7 +54,8 @@ const timeout = (ms: number) =>
 export class FastFlag {
   private known: Known | null = null;
   private retryAt = 0;
-  private inflight: Promise<void> | null = null;
+  /** the refresh in progress, by identity: one that never ends (its request was cancelled) is given up. */
+  private refreshing: { since: number } | null = null;
   /** controller reads this isolate made, the failed or slow ones among them, and answers found in the cache. */
   reads = 0;
   failures = 0;
@@ -60,11 +63,15 @@ export class FastFlag {
 
   peek(io: () => FastPathIo, ctx: WaitUntil, now = Date.now()): Flag | null {
     const due = now >= (this.known?.freshUntil ?? 0) && now >= this.retryAt;
-    if (due && this.inflight === null) {
-      this.inflight = this.refresh(io()).finally(() => {
-        this.inflight = null;
-      });
-      ctx.waitUntil(this.inflight);
+    const busy = this.refreshing !== null && now - this.refreshing.since < REFRESH_STALL_MS;
+    if (due && !busy) {
+      const mine = { since: now };
+      this.refreshing = mine;
+      ctx.waitUntil(
+        this.refresh(io()).finally(() => {
+          if (this.refreshing === mine) this.refreshing = null;
+        }),
+      );
     }
     return this.known?.flag ?? null;
   }
