@@ -128,6 +128,7 @@ export const ProbeCheck = z.enum([
   "router_traffic",
   "readback",
   "config",
+  "router_ejections",
 ]);
 export type ProbeCheck = z.infer<typeof ProbeCheck>;
 
@@ -182,6 +183,8 @@ export const Watch = z.object({
   errors5xx: z.number().int().nonnegative(),
   timeouts: z.number().int().nonnegative(),
   paths: z.record(z.string(), z.object({ requests: z.number(), errors5xx: z.number() })),
+  /** isolates that ejected a color (outlier ejection) under `epoch`, per color; absent before the first. */
+  ejections: z.partialRecord(Color, z.number().int().nonnegative()).optional(),
 });
 export type Watch = z.infer<typeof Watch>;
 
@@ -292,6 +295,8 @@ export const TrafficPoint = z.object({
   requests: z.number(),
   errors5xx: z.number(),
   failovers: z.number(),
+  /** router isolates that ejected this color in that second (absent in older snapshots). */
+  ejections: z.number().optional(),
   p95Ms: z.number().nullable(),
 });
 export type TrafficPoint = z.infer<typeof TrafficPoint>;

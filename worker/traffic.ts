@@ -10,6 +10,7 @@ interface Bucket {
   requests: number;
   errors5xx: number;
   failovers: number;
+  ejections: number;
   latency: number[];
 }
 
@@ -18,6 +19,7 @@ const toPoint = (b: Bucket): TrafficPoint => ({
   requests: b.requests,
   errors5xx: b.errors5xx,
   failovers: b.failovers,
+  ejections: b.ejections,
   p95Ms: histogramQuantile(b.latency, 0.95),
 });
 
@@ -33,12 +35,13 @@ export class Traffic {
     const t = Math.floor(batch.to / 1000) * 1000;
     for (const color of COLORS) {
       const c = batch.colors[color];
-      if (c.requests === 0) continue;
+      if (c.requests === 0 && !c.ejections) continue;
       const b = this.bucket(this.series[color], t);
       if (!b) continue;
       b.requests += c.requests;
       b.errors5xx += c.errors5xx;
       b.failovers += c.failovers;
+      b.ejections += c.ejections ?? 0;
       c.latency.forEach((n, i) => {
         b.latency[i] = (b.latency[i] ?? 0) + n;
       });
@@ -54,7 +57,7 @@ export class Traffic {
     while (i > 0 && (list[i - 1]?.t ?? 0) > t) i--;
     const found = list[i - 1];
     if (found?.t === t) return found;
-    const b: Bucket = { t, requests: 0, errors5xx: 0, failovers: 0, latency: emptyHistogram() };
+    const b: Bucket = { t, requests: 0, errors5xx: 0, failovers: 0, ejections: 0, latency: emptyHistogram() };
     list.splice(i, 0, b);
     while ((list[0]?.t ?? newest) <= newest - KEEP_SECONDS * 1000) list.shift();
     return b;

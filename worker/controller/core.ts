@@ -66,6 +66,8 @@ export class Core {
   readonly active = new ActiveWatch();
   readonly hub = new EventHub();
   lastTrafficBroadcast = 0;
+  /** When an ejection surge of each color was last notified (memory: a restart may notify once more). */
+  readonly ejectionAlertAt: Partial<Record<Color, number>> = {};
   /** When the running deployment's next probe round is due (memory: after a restart it is due at once). */
   nextProbeAt = 0;
   /** With DRAIN_PATH, when draining colors are next asked for their in-flight work (memory: at once after a restart). */

@@ -2,6 +2,7 @@ import { type CounterFlush, isLive } from "../../shared";
 import { convergenceView, observe } from "./convergence";
 import type { Core } from "./core";
 import { noteOlderTraffic } from "./drain";
+import { takeEjections } from "./ejections";
 import { addCounts } from "./evidence";
 
 const TRAFFIC_BROADCAST_MS = 1000;
@@ -25,6 +26,7 @@ export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()
     if (d && isLive(d.status) && d.watch && batch.epoch === d.watch.epoch) {
       addCounts(d.watch, batch.colors[d.color]);
     }
+    takeEjections(core, batch, now);
   }
   core.refreshConvergence(now);
   if (milestone && hub.size) hub.broadcast("state", core.snapshot());

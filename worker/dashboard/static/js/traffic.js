@@ -10,7 +10,7 @@ const KEEP_MS = 300_000;
 /** Live figures average the last complete seconds: routers flush about once a second, not in step. */
 const LIVE_SECONDS = 5;
 
-/** @typedef {{ rps: number, errorRate: number | null, p95Ms: number | null }} LiveStats */
+/** @typedef {{ rps: number, errorRate: number | null, p95Ms: number | null, ejections: number }} LiveStats */
 
 export class Traffic {
   /** @type {Record<Color, Map<number, TrafficPoint>>} */
@@ -46,7 +46,8 @@ export class Traffic {
   }
 
   /**
-   * Requests/s, 5xx share and worst p95 over the last complete seconds.
+   * Requests/s, 5xx share and worst p95 over the last complete seconds; ejections over all seconds held
+   * (rare events: a 5-second window would hide them almost at once).
    * @param {Color} color
    * @param {number} now
    * @returns {LiveStats}
@@ -57,13 +58,15 @@ export class Traffic {
     let errors = 0;
     /** @type {number | null} */
     let p95 = null;
+    let ejections = 0;
     for (const p of this.points[color].values()) {
+      ejections += p.ejections ?? 0;
       if (p.t >= end || p.t < end - LIVE_SECONDS * 1000) continue;
       requests += p.requests;
       errors += p.errors5xx;
       if (p.p95Ms !== null) p95 = Math.max(p95 ?? 0, p.p95Ms);
     }
-    return { rps: requests / LIVE_SECONDS, errorRate: requests ? errors / requests : null, p95Ms: p95 };
+    return { rps: requests / LIVE_SECONDS, errorRate: requests ? errors / requests : null, p95Ms: p95, ejections };
   }
 
   /**

@@ -84,6 +84,7 @@ export function envCard(s, color, live) {
         <div><dt>Requests/s</dt><dd class="num">${perSecond(live.rps)}</dd></div>
         <div><dt>5xx rate</dt><dd class="num${live.errorRate ? " bad-text" : ""}">${percent(live.errorRate)}</dd></div>
         <div><dt>p95 latency</dt><dd class="num">${millis(live.p95Ms)}</dd></div>
+        <div><dt title="router isolates that stopped sending to this color after consecutive failures, last 5 min">Ejections</dt><dd class="ejections num${live.ejections ? " bad-text" : ""}">${live.ejections}</dd></div>
         ${c.inflight ? `<div class="wide"><dt>In flight</dt><dd class="inflight num" title="DRAIN_PATH, asked ${esc(c.inflight.at)}">${inflightText(c.inflight)}</dd></div>` : ""}
         <div class="wide"><dt>Origin</dt><dd class="mono" title="${esc(c.origin)}">${esc(c.origin)}</dd></div>
       </dl>
