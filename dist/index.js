@@ -46229,6 +46229,15 @@ function record(keyType, valueType, params) {
     ...util_exports.normalizeParams(params)
   });
 }
+function partialRecord(keyType, valueType, params) {
+  return new ZodRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...util_exports.normalizeParams(params),
+    partial: true
+  });
+}
 var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   $ZodEnum.init(inst, def);
   ZodType.init(inst, def);
@@ -46630,7 +46639,8 @@ var ProbeCheck = _enum([
   "router_timeouts",
   "router_traffic",
   "readback",
-  "config"
+  "config",
+  "router_ejections"
 ]);
 var Probe = object({
   phase: _enum(["pre", "post"]),
@@ -46673,7 +46683,9 @@ var Watch = object({
   requests: number2().int().nonnegative(),
   errors5xx: number2().int().nonnegative(),
   timeouts: number2().int().nonnegative(),
-  paths: record(string2(), object({ requests: number2(), errors5xx: number2() }))
+  paths: record(string2(), object({ requests: number2(), errors5xx: number2() })),
+  /** isolates that ejected a color (outlier ejection) under `epoch`, per color; absent before the first. */
+  ejections: partialRecord(Color, number2().int().nonnegative()).optional()
 });
 var Identity = object({
   version: string2().nullable(),
@@ -46766,6 +46778,8 @@ var TrafficPoint = object({
   requests: number2(),
   errors5xx: number2(),
   failovers: number2(),
+  /** router isolates that ejected this color in that second (absent in older snapshots). */
+  ejections: number2().optional(),
   p95Ms: number2().nullable()
 });
 var StorageUse = object({ keys: number2(), records: number2(), bytes: number2() });
