@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { Deployment, RollbackResult, State } from "../shared";
+import type { Deployment, State } from "../shared";
 import { createPlatform } from "../test/platform/platform";
 import { sleep } from "../test/support/api";
-import { type Stack, type StackOptions, startStack } from "../test/support/stack";
+import { QUICK_DEPLOY, release, type Stack, startStack } from "../test/support/stack";
 
-// Small numbers so each scenario takes about a second. These scenarios are about the probes: their
-// watches need no live router traffic (minRouterRequests 0); evidence rules are in controller/watch.test.ts.
-const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0 }, watchSeconds: 1 };
+// These scenarios are about the probes (QUICK_DEPLOY: their watches need no live router traffic); evidence
+// rules are in controller/watch.test.ts, abort and rollback in controller/stop.test.ts, restarts and drain
+// reservation in controller/durability.test.ts.
+const FAST = QUICK_DEPLOY;
 
-/** Blue and green origins (both v1) and the Worker; no draining unless a test asks for it. */
-const stack = (opts: StackOptions = {}) => startStack({ drainSeconds: 0, ...opts });
 
 /** State without the parts that move on their own (health check times, live traffic, flag checks, convergence). */
 const stable = (s: State) => ({
@@ -27,11 +23,10 @@ const stable = (s: State) => ({
 
 describe("deployment controller", () => {
   let s: Stack;
-  const idle = () => s.control.state().then((st) => st.standby);
   const platformOf = (color: "blue" | "green") => s.platforms[color];
 
   beforeAll(async () => {
-    s = await stack();
+    s = await startStack({ drainSeconds: 0 });
   });
   afterAll(() => s?.stop());
   beforeEach(async () => {
@@ -40,16 +35,8 @@ describe("deployment controller", () => {
     s.platforms.green.setFaults({});
   });
 
-  /** Puts `version` on the idle color (what the action's deploy-command does) and returns that color. */
-  async function release(version: string, faults = {}): Promise<"blue" | "green"> {
-    const color = await idle();
-    platformOf(color).setVersion(version);
-    platformOf(color).setFaults(faults);
-    return color;
-  }
-
   test("a healthy release is validated, promoted, watched and succeeds; the flag moves", async () => {
-    const color = await release("v2");
+    const color = await release(s, "v2");
     const before = await s.control.state();
     const res = await s.control.deploy({ version: "v2", sha: "abc123", ...FAST });
     expect(res.status).toBe(201);
@@ -89,7 +76,7 @@ describe("deployment controller", () => {
     ],
     ["slow", { latencyMs: 150 }, /latency check failed: p95 latency \d+ ms over 50 ms/],
   ])("a %s release fails validation; traffic never moves", async (_name, faults, reason) => {
-    const color = await release("v3", faults);
+    const color = await release(s, "v3", faults);
     const before = await s.control.state();
     const res = await s.control.deploy({ version: "v3", ...FAST, thresholds: { ...FAST.thresholds, maxP95Ms: 50 } });
     expect(res.status).toBe(201);
@@ -109,7 +96,7 @@ describe("deployment controller", () => {
   });
 
   test("a release that dies after the switch is rolled back during the watch", async () => {
-    const color = await release("v4", { crashAfter: 6 });
+    const color = await release(s, "v4", { crashAfter: 6 });
     const before = await s.control.state();
     const res = await s.control.deploy({
       version: "v4",
@@ -132,7 +119,7 @@ describe("deployment controller", () => {
   });
 
   test("a release whose live traffic fails is rolled back on the routers' 5xx rate", async () => {
-    const color = await release("v5");
+    const color = await release(s, "v5");
     const res = await s.control.deploy({
       version: "v5",
       thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 10 },
@@ -155,7 +142,7 @@ describe("deployment controller", () => {
   });
 
   test("router 5xx from before the switch never count against the watch", async () => {
-    const color = await release("v6a");
+    const color = await release(s, "v6a");
     const res = await s.control.deploy({
       version: "v6a",
       autoPromote: false,
@@ -189,7 +176,7 @@ describe("deployment controller", () => {
   });
 
   test("without auto-promote it waits; promote switches", async () => {
-    const color = await release("v6");
+    const color = await release(s, "v6");
     const res = await s.control.deploy({ version: "v6", autoPromote: false, ...FAST });
     const waiting = await s.control.waitFor(res.json.id, "awaiting_promotion");
     expect((await s.control.state()).active).not.toBe(color);
@@ -200,88 +187,8 @@ describe("deployment controller", () => {
     expect((await s.control.waitFor(waiting.id)).status).toBe("succeeded");
   });
 
-  test("abort mid-validation stops it; the flag never moved", async () => {
-    await release("v7");
-    const before = await s.control.state();
-    const res = await s.control.deploy({ version: "v7", thresholds: { probeIntervalMs: 200, minSamples: 1000 } });
-    await sleep(300);
-    const aborted = await s.control.call<Deployment>("POST", `/api/deployments/${res.json.id}/abort`);
-    expect(aborted.status).toBe(200);
-    expect(aborted.json.status).toBe("aborted");
-    const after = (await s.control.state()).flag;
-    expect(after).toMatchObject({ color: before.flag.color, deploymentId: before.flag.deploymentId, failover: false });
-    // Aborting twice is the wrong state.
-    const again = await s.control.call<{ error: { code: string } }>("POST", `/api/deployments/${res.json.id}/abort`);
-    expect(again.status).toBe(409);
-  });
-
-  test("abort mid-watch puts the flag back", async () => {
-    await release("v8");
-    const before = await s.control.state();
-    const res = await s.control.deploy({
-      version: "v8",
-      thresholds: { probeIntervalMs: 100, minSamples: 4 },
-      watchSeconds: 60,
-    });
-    await s.control.waitFor(res.json.id, "watching");
-    const aborted = await s.control.call<Deployment>("POST", `/api/deployments/${res.json.id}/abort`);
-    expect(aborted.json.status).toBe("aborted");
-    expect((await s.control.state()).active).toBe(before.active);
-  });
-
-  test("manual rollback mid-watch rolls the deployment back", async () => {
-    await release("v9");
-    const before = await s.control.state();
-    const res = await s.control.deploy({
-      version: "v9",
-      thresholds: { probeIntervalMs: 100, minSamples: 4 },
-      watchSeconds: 60,
-    });
-    await s.control.waitFor(res.json.id, "watching");
-    const rb = await s.control.call<RollbackResult>("POST", "/api/rollback", { reason: "dashboards look wrong" });
-    expect(rb.status).toBe(200);
-    expect(rb.json).toMatchObject({ to: before.active, deploymentId: res.json.id });
-    const d = await s.control.deployment(res.json.id);
-    expect(d.status).toBe("rolled_back");
-    expect(d.reason).toMatch(/manual rollback by control-token: dashboards look wrong/);
-  });
-
-  test("rollback onto the release the last deployment rejected is refused unless forced", async () => {
-    // The previous test rolled its deployment back: the standby still runs that rejected release.
-    const before = await s.control.state();
-    expect(before.deployment).toMatchObject({ status: "rolled_back", color: before.standby });
-    const rb = await s.control.call<{ error: { code: string; message: string } }>("POST", "/api/rollback", {});
-    expect(rb.status).toBe(409);
-    expect(rb.json.error).toMatchObject({ code: "standby_rejected" });
-    expect(rb.json.error.message).toContain(before.deployment?.version ?? "?");
-    expect((await s.control.state()).flag).toEqual(before.flag);
-
-    const forced = await s.control.call<RollbackResult>("POST", "/api/rollback", { force: true });
-    expect(forced.status).toBe(200);
-    expect(forced.json).toMatchObject({ from: before.active, to: before.standby });
-  });
-
-  test("manual rollback with no deployment flips to the standby and is recorded", async () => {
-    const before = await s.control.state();
-    const rb = await s.control.call<RollbackResult>("POST", "/api/rollback", {});
-    expect(rb.status).toBe(200);
-    expect(rb.json).toMatchObject({ from: before.active, to: before.standby, deploymentId: null });
-    const after = await s.control.state();
-    expect(after.active).toBe(before.standby);
-    expect(after.history[0]).toMatchObject({ kind: "rollback", status: "rolled_back_manually", to: before.standby });
-  });
-
-  test("rollback onto an unhealthy standby is refused", async () => {
-    const before = await s.control.state();
-    platformOf(before.standby).setFaults({ unhealthy: true });
-    const rb = await s.control.call<{ error: { code: string } }>("POST", "/api/rollback", {});
-    expect(rb.status).toBe(409);
-    expect(rb.json.error.code).toBe("standby_unhealthy");
-    expect((await s.control.state()).flag).toEqual(before.flag);
-  });
-
   test("concurrent deployments: exactly one 201, the rest 409", async () => {
-    await release("v10");
+    await release(s, "v10");
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         s.control.deploy({
@@ -335,7 +242,7 @@ describe("deployment controller", () => {
   });
 
   test("promote in the wrong state is 409 and changes nothing", async () => {
-    await release("v11");
+    await release(s, "v11");
     const res = await s.control.deploy({ version: "v11", thresholds: { probeIntervalMs: 100, minSamples: 1000 } });
     const early = await s.control.call<{ error: { code: string } }>("POST", `/api/deployments/${res.json.id}/promote`);
     expect(early.status).toBe(409);
@@ -362,54 +269,9 @@ describe("deployment controller", () => {
       }
     };
     await next(/event: state\ndata: \{.*"active"/);
-    await release("v12");
+    await release(s, "v12");
     const dep = await s.control.deploy({ version: "v12", ...FAST });
     await next(new RegExp(`"id":"${dep.json.id}".*"status":"succeeded"`));
     ctrl.abort();
-  });
-});
-
-describe("durability and draining", () => {
-  test("state and history survive the Worker and its Durable Object restarting", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "bg-persist-"));
-    try {
-      let s = await stack({ persistTo: dir });
-      s.platforms.green.setVersion("v2");
-      const res = await s.control.deploy({ version: "v2", ...FAST });
-      const done = await s.control.waitFor(res.json.id);
-      expect(done.status, done.reason ?? "").toBe("succeeded");
-      const before = await s.control.state();
-      await s.stop();
-      s = await stack({ persistTo: dir });
-      try {
-        const after = await s.control.state();
-        expect(after.flag).toEqual(before.flag);
-        expect(after.history).toEqual(before.history);
-        expect((await s.control.deployment(res.json.id)).status).toBe("succeeded");
-        const routed = await fetch(`${s.worker.url}/ingest`, { method: "POST", body: "{}" });
-        expect(routed.headers.get("x-served-by")).toBe("green");
-      } finally {
-        await s.stop();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  test("the old color stays reserved for DRAIN_SECONDS after a switch", async () => {
-    const s = await stack({ drainSeconds: 120 });
-    try {
-      s.platforms.green.setVersion("v2");
-      const res = await s.control.deploy({ version: "v2", ...FAST, watchSeconds: 0 });
-      expect((await s.control.waitFor(res.json.id)).status).toBe("succeeded");
-      const st = await s.control.state();
-      expect(st.colors.blue.drainingUntil).not.toBeNull();
-      expect(Date.parse(st.colors.blue.drainingUntil ?? "") - Date.now()).toBeGreaterThan(100_000);
-      const next = await s.control.call<{ error: { code: string } }>("POST", "/api/deployments", { version: "v3" });
-      expect(next.status).toBe(409);
-      expect(next.json.error.code).toBe("color_draining");
-    } finally {
-      await s.stop();
-    }
   });
 });

@@ -86,3 +86,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
   };
 }
+
+/** Deployment options for scenarios about the probes: about a second each, no live router traffic needed. */
+export const QUICK_DEPLOY = {
+  thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0 },
+  watchSeconds: 1,
+};
+
+/** Puts `version` on the idle color (what the action's deploy-command does), with `faults`; returns that color. */
+export async function release(s: Stack, version: string, faults = {}): Promise<Color> {
+  const color = (await s.control.state()).standby;
+  s.platforms[color].setVersion(version);
+  s.platforms[color].setFaults(faults);
+  return color;
+}
