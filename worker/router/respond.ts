@@ -18,11 +18,14 @@ export function unavailable(code: string, message: string, epoch: number | null,
   return new Response(JSON.stringify(errorBody(code, message)), { status: 503, headers });
 }
 
-/** The origin's answer, streamed through, with where it was served from. */
+/**
+ * The origin's answer, streamed through, with where it was served from. `new Response(body, response)` copies
+ * status, status text and headers natively (one copy; a `new Headers` first cost a second one).
+ */
 export function passThrough(response: Response, served: Color, epoch: number, failedOverFrom: Color | null): Response {
-  const headers = new Headers(response.headers);
-  headers.set("x-served-by", served);
-  headers.set("x-route-epoch", String(epoch));
-  if (failedOverFrom) headers.set("x-failover-from", failedOverFrom);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  const out = new Response(response.body, response);
+  out.headers.set("x-served-by", served);
+  out.headers.set("x-route-epoch", String(epoch));
+  if (failedOverFrom) out.headers.set("x-failover-from", failedOverFrom);
+  return out;
 }

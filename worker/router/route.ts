@@ -3,6 +3,7 @@ import { type Counters, OTHER_PATH } from "../counters";
 import { type Config, config, controller, type Env } from "../env";
 import { HttpError } from "../errors";
 import { isolate, type RouterIsolate } from "../isolate";
+import { pathAndQuery } from "../paths";
 import { attempt, type Outcome } from "./attempt";
 import { type Body, readBody, releaseBody, uploadAllowanceMs } from "./body";
 import { ejectable, failed } from "./failover";
@@ -14,10 +15,17 @@ import { splitPick } from "./split";
 // Hop-by-hop headers and the preview header are not forwarded; the Worker re-adds host itself.
 const DROP_HEADERS = ["host", "connection", "keep-alive", "transfer-encoding", "upgrade", "x-deploy-color"];
 
-export function targetUrl(origin: string, incoming: URL): string {
-  const base = new URL(origin);
-  const prefix = base.pathname.replace(/\/$/, "");
-  return `${base.origin}${prefix}${incoming.pathname}${incoming.search}`;
+/** Each origin as `scheme://host[:port][/prefix]`, parsed once per isolate (a handful: they come from config). */
+const bases = new Map<string, string>();
+
+function targetUrl(origin: string, target: string): string {
+  let base = bases.get(origin);
+  if (base === undefined) {
+    const u = new URL(origin);
+    base = `${u.origin}${u.pathname.replace(/\/$/, "")}`;
+    bases.set(origin, base);
+  }
+  return base + target;
 }
 
 type Ctx = Pick<ExecutionContext, "waitUntil">;
@@ -46,17 +54,37 @@ export async function route(request: Request, env: Env, ctx: Ctx, at: RouterIsol
 
 const describe = (color: Color, o: Outcome) => `${color} ${o.kind === "response" ? o.status : o.kind}`;
 
+/** Counts an attempt, and gives ejection its verdict when the request may fail over (module-level: no closure per request). */
+function note(
+  at: RouterIsolate,
+  cfg: Config,
+  epoch: number,
+  path: string,
+  mayFailover: boolean,
+  color: Color,
+  o: Outcome,
+  failedOver: boolean,
+) {
+  if (o.kind !== "aborted")
+    at.counters.record(epoch, color, path, o.status, o.latencyMs, failedOver, o.kind === "timeout");
+  if (!mayFailover) return;
+  const verdict = o.kind === "aborted" ? null : ejectable(o, cfg.failoverOn);
+  if (at.ejection.report(color, verdict, cfg.ejectAfter, cfg.ejectMs)) at.counters.ejected(epoch, color);
+}
+
 async function forward(
   request: Request,
   env: Env,
   ctx: Ctx,
-  { counters, ejection }: RouterIsolate,
+  at: RouterIsolate,
   cfg: Config,
   flag: Flag,
   preview: Color | null,
   body: Body,
 ): Promise<Response> {
-  const url = new URL(request.url);
+  const target = pathAndQuery(request.url);
+  const query = target.indexOf("?");
+  const pathname = query < 0 ? target : target.slice(0, query);
   const headers = new Headers(request.headers);
   for (const h of DROP_HEADERS) headers.delete(h);
   // Control credentials used for preview must never reach the platform.
@@ -64,41 +92,43 @@ async function forward(
   if (!headers.has("idempotency-key"))
     headers.set(
       "idempotency-key",
-      await idempotencyKey(cfg.idempotency, request.method, url, body.replayable ? body.bytes : undefined),
+      await idempotencyKey(cfg.idempotency, request.method, target, body.replayable ? body.bytes : undefined),
     );
-  const path = cfg.canaryPaths.has(url.pathname) ? url.pathname : OTHER_PATH;
+  const path = cfg.canaryPaths.has(pathname) ? pathname : OTHER_PATH;
   // Preview tests one color on purpose; `failover: false` says the standby must not take traffic.
   const mayFailover = preview === null && flag.failover !== false;
   const signal = request.signal;
-
-  const note = (color: Color, o: Outcome, failedOver: boolean) => {
-    if (o.kind !== "aborted")
-      counters.record(flag.epoch, color, path, o.status, o.latencyMs, failedOver, o.kind === "timeout");
-    if (!mayFailover) return;
-    const verdict = o.kind === "aborted" ? null : ejectable(o, cfg.failoverOn);
-    if (ejection.report(color, verdict, cfg.ejectAfter, cfg.ejectMs)) counters.ejected(flag.epoch, color);
-  };
   const timeoutMs = cfg.originTimeoutMs + uploadAllowanceMs(body, cfg.maxBodyBytes);
-  const send = (color: Color) =>
-    attempt(targetUrl(cfg.origins[color], url), request.method, headers, body, timeoutMs, signal);
 
   // Traffic steps: one property check when the flag has no split.
   const primary = flag.split ? splitPick(flag.color, flag.split) : flag.color;
-  const first = preview ?? (mayFailover ? ejection.pick(primary) : primary);
-  let served = first;
-  let outcome = await send(first);
-  note(first, outcome, false);
-  let trail = describe(first, outcome);
+  const first = preview ?? (mayFailover ? at.ejection.pick(primary) : primary);
   const standby = otherColor(first);
+  const firstOutcome = await attempt(
+    targetUrl(cfg.origins[first], target),
+    request.method,
+    headers,
+    body,
+    timeoutMs,
+    signal,
+  );
+  note(at, cfg, flag.epoch, path, mayFailover, first, firstOutcome, false);
+  let outcome = firstOutcome;
+  let served = first;
   // A streamed body was consumed by the first attempt; a gone client must not cause more work.
-  if (failed(outcome, cfg.failoverOn) && mayFailover && body.replayable && !signal.aborted && ejection.admit(standby)) {
+  if (
+    failed(outcome, cfg.failoverOn) &&
+    mayFailover &&
+    body.replayable &&
+    !signal.aborted &&
+    at.ejection.admit(standby)
+  ) {
     outcome.response?.body?.cancel().catch(() => undefined);
     served = standby;
-    outcome = await send(standby);
-    note(standby, outcome, true);
-    trail += `, ${describe(standby, outcome)}`;
+    outcome = await attempt(targetUrl(cfg.origins[standby], target), request.method, headers, body, timeoutMs, signal);
+    note(at, cfg, flag.epoch, path, mayFailover, standby, outcome, true);
   }
-  flush(env, ctx, counters);
+  flush(env, ctx, at.counters);
 
   const failedOverFrom = served === first ? null : first;
   if (!body.replayable && body.cut === "too_large")
@@ -106,6 +136,10 @@ async function forward(
   if (outcome.kind === "response" && (preview || !failed(outcome, cfg.failoverOn)))
     return passThrough(outcome.response, served, flag.epoch, failedOverFrom);
   outcome.response?.body?.cancel().catch(() => undefined);
+  // The failure's story, built only on this path.
+  const trail = failedOverFrom
+    ? `${describe(first, firstOutcome)}, ${describe(served, outcome)}`
+    : describe(first, outcome);
   const why = body.replayable ? "" : " (streamed body above REPLAY_BUFFER_BYTES: not replayed)";
   return unavailable("origin_unavailable", `no color took the request: ${trail}${why}`, flag.epoch, failedOverFrom);
 }
