@@ -37,3 +37,17 @@ export function forHono(url: string): boolean {
   const path = pathOf(url, start);
   return path.includes("%") || CONTROL_PREFIXES.some((p) => path.startsWith(p));
 }
+
+/** Each origin as `scheme://host[:port][/prefix]`, parsed once per isolate (a handful: they come from config). */
+const bases = new Map<string, string>();
+
+/** The URL on `origin` (which may carry a path prefix) for `target`, a request's path and query. */
+export function targetUrl(origin: string, target: string): string {
+  let base = bases.get(origin);
+  if (base === undefined) {
+    const u = new URL(origin);
+    base = `${u.origin}${u.pathname.replace(/\/$/, "")}`;
+    bases.set(origin, base);
+  }
+  return base + target;
+}

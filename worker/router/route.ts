@@ -3,7 +3,7 @@ import { type Counters, OTHER_PATH } from "../counters";
 import { type Config, config, controller, type Env } from "../env";
 import { HttpError } from "../errors";
 import { isolate, type RouterIsolate } from "../isolate";
-import { pathAndQuery } from "../paths";
+import { pathAndQuery, targetUrl } from "../paths";
 import { attempt, type Outcome } from "./attempt";
 import { type Body, readBody, releaseBody, uploadAllowanceMs } from "./body";
 import { ejectable, failed } from "./failover";
@@ -14,19 +14,6 @@ import { splitPick } from "./split";
 
 // Hop-by-hop headers and the preview header are not forwarded; the Worker re-adds host itself.
 const DROP_HEADERS = ["host", "connection", "keep-alive", "transfer-encoding", "upgrade", "x-deploy-color"];
-
-/** Each origin as `scheme://host[:port][/prefix]`, parsed once per isolate (a handful: they come from config). */
-const bases = new Map<string, string>();
-
-function targetUrl(origin: string, target: string): string {
-  let base = bases.get(origin);
-  if (base === undefined) {
-    const u = new URL(origin);
-    base = `${u.origin}${u.pathname.replace(/\/$/, "")}`;
-    bases.set(origin, base);
-  }
-  return base + target;
-}
 
 type Ctx = Pick<ExecutionContext, "waitUntil">;
 
