@@ -1,5 +1,8 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { bundleWorker, type WorkerBundle } from "../scripts/worker-bundle";
 import { startWorker } from "../test/support/worker";
 import { cannon, type LoadOptions, type LoadResult, ndjsonBatch } from "./load";
@@ -9,6 +12,14 @@ import { startInWorkerd, type WorkerdWorker } from "./workerd";
 export const TARGETS = ["router", "bare", "direct"] as const;
 export type Target = (typeof TARGETS)[number];
 export type WorkerName = Exclude<Target, "direct">;
+/**
+ * Other routers in the same workerd rounds: ours with `FLAG_FAST_PATH=off`, and the router of main just
+ * before the zero-loss changes (issue 10: timeouts, failover, ejection, content keys), built from git.
+ */
+export const VARIANTS = ["fastPathOff", "beforeZeroLoss"] as const;
+export type Variant = (typeof VARIANTS)[number];
+/** main just before the zero-loss router changes landed. */
+export const BEFORE_ZERO_LOSS = "ea16b4e";
 
 export interface Round extends LoadResult {
   /** CPU time of the Worker's workerd process per request, µs (in the workerd harness; null elsewhere). */
@@ -30,6 +41,8 @@ export type BundleSize = Pick<WorkerBundle, "entryBytes" | "totalBytes" | "gzipB
 export interface RouterCost {
   /** the same bundle as `wrangler deploy`, in workerd through Miniflare: the figures that see our code. */
   workerd: Rounds;
+  /** the variants' rounds, interleaved with `workerd`'s; `beforeZeroLoss` is absent when git cannot build it. */
+  variants: Partial<Record<Variant, Round[]>>;
   /** the same under `wrangler dev` (dev proxy, inspector, request logging), for comparison with older runs. */
   dev: Rounds;
   kv: KvReads;
@@ -49,6 +62,7 @@ export interface RouterCostOptions {
 }
 
 const ROOT = resolve(import.meta.dirname, "..");
+const run = promisify(execFile);
 /** wrangler.toml of each Worker: ours, and the bare pass-through (the baseline for what workerd itself costs). */
 export const CONFIG: Record<WorkerName, string> = {
   router: join(ROOT, "wrangler.toml"),
@@ -68,36 +82,38 @@ async function flagReads(workerUrl: string, isolate?: string): Promise<{ reads: 
 }
 
 /**
- * The same batches through the router, the bare Worker and straight to the origin, interleaved round by
- * round so that background noise hits all three alike. With `kv`, the router's /healthz flagReads are read
- * around each of its runs: KV reads under load.
+ * The same batches through each endpoint (the router, its variants, the bare Worker, straight to the origin),
+ * interleaved round by round and in alternating order, so that background noise hits all alike. With `kv`,
+ * the router's /healthz flagReads are read around each of its runs: KV reads under load.
  */
 async function interleave(
   label: string,
-  at: Record<Target, Endpoint>,
+  at: Record<string, Endpoint> & { router: Endpoint },
   rounds: number,
   opts: RouterCostOptions,
   kv: KvReads | null,
-): Promise<Rounds> {
+): Promise<Record<string, Round[]>> {
   const body = ndjsonBatch();
-  for (const t of TARGETS) await cannon(at[t].url, body, { ...opts.load, seconds: opts.warmupSeconds });
-  const out: Rounds = { router: [], bare: [], direct: [] };
+  const endpoints = Object.entries(at);
+  for (const [, e] of endpoints) await cannon(e.url, body, { ...opts.load, seconds: opts.warmupSeconds });
+  const out: Record<string, Round[]> = Object.fromEntries(endpoints.map(([t]) => [t, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const t of TARGETS) {
-      const reads = kv && t === "router" ? await flagReads(at.router.url) : null;
-      const cpuBefore = await at[t].cpuMs?.();
-      const r = await cannon(at[t].url, body, opts.load);
-      const cpuAfter = await at[t].cpuMs?.();
+    for (const [t, target] of i % 2 === 0 ? endpoints : [...endpoints].reverse()) {
+      const isRouter = t === "router";
+      const reads = kv && isRouter ? await flagReads(at.router.url) : null;
+      const cpuBefore = await target.cpuMs?.();
+      const r = await cannon(target.url, body, opts.load);
+      const cpuAfter = await target.cpuMs?.();
       const cpuUs =
         cpuBefore === undefined || cpuAfter === undefined ? null : ((cpuAfter - cpuBefore) * 1000) / r.requests;
-      out[t].push({ ...r, cpuUs });
+      out[t]?.push({ ...r, cpuUs });
       if (kv && reads) {
         kv.reads += (await flagReads(at.router.url, reads.isolate)).reads - reads.reads;
         kv.requests += r.requests;
         kv.seconds += opts.load.seconds;
       }
       opts.log(
-        `  ${label} round ${i + 1}/${rounds} ${t.padEnd(6)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms} ms  ` +
+        `  ${label} round ${i + 1}/${rounds} ${t.padEnd(14)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms} ms  ` +
           `p99 ${r.p99Ms} ms${cpuUs === null ? "" : `  CPU ${cpuUs.toFixed(0)} µs/request`}`,
       );
     }
@@ -136,22 +152,65 @@ export async function bundleAndColdStart(opts: RouterCostOptions, origin: Origin
   return { bundles, coldStarts };
 }
 
-const start = (w: WorkerName, bundle: WorkerBundle, origin: Origin, flagCacheMs: number, body: string) =>
-  startInWorkerd(CONFIG[w], bundle, vars(w, origin, flagCacheMs), (url) =>
+const start = (
+  w: WorkerName,
+  bundle: WorkerBundle,
+  origin: Origin,
+  flagCacheMs: number,
+  body: string,
+  extra: Record<string, string> = {},
+  config = CONFIG[w],
+) =>
+  startInWorkerd(config, bundle, { ...vars(w, origin, flagCacheMs), ...extra }, (url) =>
     fetch(`${url}/ingest`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }),
   );
 
-/** Step 2: load rounds in workerd (CPU per request read from /proc), KV reads counted on the router. */
+/**
+ * The router of commit `rev`, built as `wrangler deploy` builds it from `git archive` sources (with today's
+ * node_modules), with its wrangler.toml; null when this clone lacks the commit (e.g. a shallow one).
+ */
+async function routerAt(rev: string): Promise<{ bundle: WorkerBundle; config: string } | null> {
+  const src = join(ROOT, ".tmp/bench/src", rev);
+  const tar = `${src}.tar`;
+  await rm(src, { recursive: true, force: true });
+  await mkdir(src, { recursive: true });
+  try {
+    await run("git", ["archive", "--format=tar", "-o", tar, rev, "worker", "shared", "wrangler.toml"], { cwd: ROOT });
+    await run("tar", ["-xf", tar, "-C", src]);
+  } catch {
+    return null;
+  }
+  const config = join(src, "wrangler.toml");
+  return { bundle: await bundleWorker(config, join(ROOT, ".tmp/bench", rev)), config };
+}
+
+/**
+ * Step 2: load rounds in workerd (CPU per request read from /proc), KV reads counted on the router; its
+ * variants (fast path off, the router before the zero-loss changes) in the same rounds.
+ */
 async function inWorkerd(opts: RouterCostOptions, origin: Origin, bundles: Record<WorkerName, WorkerBundle>) {
   const body = ndjsonBatch();
   const workers: WorkerdWorker[] = [];
+  const up = async (w: Promise<WorkerdWorker>) => {
+    workers.push(await w);
+    return workers.at(-1) as WorkerdWorker;
+  };
   try {
-    for (const w of ["router", "bare"] as const)
-      workers.push(await start(w, bundles[w], origin, opts.flagCacheMs, body));
-    const [router, bare] = workers as [WorkerdWorker, WorkerdWorker];
+    const at: Record<string, Endpoint> & { router: Endpoint } = {
+      router: await up(start("router", bundles.router, origin, opts.flagCacheMs, body)),
+      fastPathOff: await up(start("router", bundles.router, origin, opts.flagCacheMs, body, { FLAG_FAST_PATH: "off" })),
+    };
+    const before = await routerAt(BEFORE_ZERO_LOSS);
+    if (before)
+      at.beforeZeroLoss = await up(start("router", before.bundle, origin, opts.flagCacheMs, body, {}, before.config));
+    else opts.log(`  ${BEFORE_ZERO_LOSS} is not in this clone: no before/after row for the zero-loss changes`);
+    at.bare = await up(start("bare", bundles.bare, origin, opts.flagCacheMs, body));
+    at.direct = { url: origin.url };
     const kv: KvReads = { reads: 0, requests: 0, seconds: 0, flagCacheMs: opts.flagCacheMs };
-    const rounds = await interleave("workerd", { router, bare, direct: { url: origin.url } }, opts.rounds, opts, kv);
-    return { rounds, kv };
+    const all = await interleave("workerd", at, opts.rounds, opts, kv);
+    const { fastPathOff: off, beforeZeroLoss: old, ...rounds } = all;
+    const variants: RouterCost["variants"] = { fastPathOff: off, ...(old ? { beforeZeroLoss: old } : {}) };
+    return { rounds: rounds as Rounds, variants, kv };
   } finally {
     for (const w of workers) await w.stop();
   }
@@ -165,7 +224,8 @@ async function inWranglerDev(opts: RouterCostOptions, origin: Origin): Promise<R
     stops.push(router.stop);
     const bare = await startWorker({ config: CONFIG.bare, vars: vars("bare", origin, opts.flagCacheMs) });
     stops.push(bare.stop);
-    return await interleave("wrangler dev", { router, bare, direct: { url: origin.url } }, opts.devRounds, opts, null);
+    const at = { router, bare, direct: { url: origin.url } };
+    return (await interleave("wrangler dev", at, opts.devRounds, opts, null)) as Rounds;
   } finally {
     for (const stop of stops) await stop();
   }
@@ -177,13 +237,16 @@ export async function measureRouterCost(opts: RouterCostOptions, step: (title: s
   try {
     step("bundles (wrangler deploy --dry-run) and cold starts in workerd");
     const { bundles, coldStarts } = await bundleAndColdStart(opts, origin);
-    step(`router cost in workerd: router → bare → direct, ${opts.rounds} interleaved rounds`);
-    const { rounds: workerd, kv } = await inWorkerd(opts, origin, bundles);
+    step(
+      `router cost in workerd: router, fast path off, before zero-loss (${BEFORE_ZERO_LOSS}), bare, direct; ${opts.rounds} interleaved rounds`,
+    );
+    const { rounds: workerd, variants, kv } = await inWorkerd(opts, origin, bundles);
     step(`router cost under wrangler dev: ${opts.devRounds} interleaved rounds`);
     const dev = await inWranglerDev(opts, origin);
     const size = ({ entryBytes, totalBytes, gzipBytes }: WorkerBundle) => ({ entryBytes, totalBytes, gzipBytes });
     return {
       workerd,
+      variants,
       dev,
       kv,
       bundles: { router: size(bundles.router), bare: size(bundles.bare) },

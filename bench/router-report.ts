@@ -1,7 +1,17 @@
 // The router-cost part of the report: figures against targets, and the tables behind them.
 import { BUNDLE_BUDGET_BYTES, kib } from "../scripts/worker-bundle";
 import { type Figure, med, NO_TARGET, row, spread } from "./figure";
-import { type ColdStart, type Round, type Rounds, type RouterCost, TARGETS, type Target } from "./router-cost";
+import {
+  BEFORE_ZERO_LOSS,
+  type ColdStart,
+  type Round,
+  type Rounds,
+  type RouterCost,
+  TARGETS,
+  type Target,
+  VARIANTS,
+  type Variant,
+} from "./router-cost";
 
 export interface TargetSummary {
   rps: number;
@@ -10,34 +20,65 @@ export interface TargetSummary {
   failures: number;
 }
 
+const summary = (rs: readonly Round[]): TargetSummary => ({
+  rps: med(rs.map((r) => r.rps)),
+  p50Ms: med(rs.map((r) => r.p50Ms)),
+  p99Ms: med(rs.map((r) => r.p99Ms)),
+  failures: rs.reduce((n, r) => n + r.failures, 0),
+});
+
 export function summarize(rounds: Rounds): Record<Target, TargetSummary> {
   const out = {} as Record<Target, TargetSummary>;
-  for (const t of TARGETS) {
-    const rs = rounds[t];
-    out[t] = {
-      rps: med(rs.map((r) => r.rps)),
-      p50Ms: med(rs.map((r) => r.p50Ms)),
-      p99Ms: med(rs.map((r) => r.p99Ms)),
-      failures: rs.reduce((n, r) => n + r.failures, 0),
-    };
-  }
+  for (const t of TARGETS) out[t] = summary(rounds[t]);
   return out;
 }
 
-/** Router against bare round by round: the rounds were interleaved, so each pair saw the same background. */
-const paired = (rounds: Rounds, f: (router: Round, bare: Round) => number | null) =>
-  rounds.router.flatMap((r, i) => {
-    const b = rounds.bare[i];
-    const v = b ? f(r, b) : null;
+/** Two targets round by round: the rounds were interleaved, so each pair saw the same background. */
+const paired = (as: readonly Round[], bs: readonly Round[], f: (a: Round, b: Round) => number | null) =>
+  as.flatMap((a, i) => {
+    const b = bs[i];
+    const v = b ? f(a, b) : null;
     return v === null ? [] : [v];
   });
 
-export const throughputRatios = (rounds: Rounds) => paired(rounds, (r, b) => r.rps / b.rps);
-export const cpuAdded = (rounds: Rounds) =>
-  paired(rounds, (r, b) => (r.cpuUs === null || b.cpuUs === null ? null : r.cpuUs - b.cpuUs));
+const rpsRatio = (a: Round, b: Round) => a.rps / b.rps;
+const cpuDiff = (a: Round, b: Round) => (a.cpuUs === null || b.cpuUs === null ? null : a.cpuUs - b.cpuUs);
+
+export const throughputRatios = (rounds: Rounds) => paired(rounds.router, rounds.bare, rpsRatio);
+export const cpuAdded = (rounds: Rounds) => paired(rounds.router, rounds.bare, cpuDiff);
+
+/** The router against one of its variants in the same rounds: throughput ratio and CPU µs per request added. */
+function versus(c: RouterCost, v: Variant): { ratios: number[]; added: number[] } | null {
+  const rounds = c.variants[v];
+  if (!rounds) return null;
+  return { ratios: paired(c.workerd.router, rounds, rpsRatio), added: paired(c.workerd.router, rounds, cpuDiff) };
+}
 
 const cpu = (starts: readonly ColdStart[], phase: keyof ColdStart) => starts.map((s) => s[phase].cpuMs);
 const wall = (starts: readonly ColdStart[], phase: keyof ColdStart) => starts.map((s) => s[phase].ms);
+
+/** FLAG_FAST_PATH on against off (issue 17), and the router against the one before the zero-loss changes (issue 10). */
+function variantFigures(c: RouterCost): Figure[] {
+  const figs: Figure[] = [];
+  const fast = versus(c, "fastPathOff");
+  if (fast)
+    figs.push({
+      name: "FLAG_FAST_PATH on / off, workerd: throughput; CPU per request on adds (paired rounds, median, min–max)",
+      value: `${spread(fast.ratios, 2)}; ${spread(fast.added, 0, " µs")}`,
+      target: "within the router budget (CPU added ≈ 0)",
+      met: null,
+    });
+  const zeroLoss = versus(c, "beforeZeroLoss");
+  figs.push({
+    name: `Router now / router before the zero-loss changes (${BEFORE_ZERO_LOSS}), workerd: throughput; CPU per request added (paired rounds)`,
+    value: zeroLoss
+      ? `${spread(zeroLoss.ratios, 2)}; ${spread(zeroLoss.added, 0, " µs")}`
+      : "not measured (commit not in this clone)",
+    target: "≥ 0.97",
+    met: zeroLoss ? med(zeroLoss.ratios) >= 0.97 : null,
+  });
+  return figs;
+}
 
 export function routerFigures(c: RouterCost): Figure[] {
   const w = summarize(c.workerd);
@@ -65,6 +106,7 @@ export function routerFigures(c: RouterCost): Figure[] {
       target: NO_TARGET,
       met: null,
     },
+    ...variantFigures(c),
     {
       name: "p99 added by the router (vs bare Worker), workerd",
       value: `${(w.router.p99Ms - w.bare.p99Ms).toFixed(0)} ms (p50 ${(w.router.p50Ms - w.bare.p50Ms).toFixed(0)} ms)`,
@@ -101,16 +143,37 @@ export function routerFigures(c: RouterCost): Figure[] {
   ];
 }
 
-function loadTable(rounds: Rounds): string {
+const VARIANT_LABELS: Record<Variant, string> = {
+  fastPathOff: "router, FLAG_FAST_PATH=off",
+  beforeZeroLoss: `router at ${BEFORE_ZERO_LOSS} (before zero-loss)`,
+};
+
+function loadTable(rounds: Rounds, variants: RouterCost["variants"] = {}): string {
+  const lines: [string, Round[]][] = [
+    ["router", rounds.router],
+    ...VARIANTS.flatMap((v): [string, Round[]][] => {
+      const rs = variants[v];
+      return rs ? [[VARIANT_LABELS[v], rs]] : [];
+    }),
+    ["bare", rounds.bare],
+    ["direct", rounds.direct],
+  ];
   const withCpu = rounds.router.some((r) => r.cpuUs !== null);
-  const cpu = (t: Target) => rounds[t].flatMap((r) => (r.cpuUs === null ? [] : [r.cpuUs]));
+  const cpu = (rs: Round[]) => rs.flatMap((r) => (r.cpuUs === null ? [] : [r.cpuUs]));
   return [
     row(["target", "req/s median (min–max)", "p50 ms", "p99 ms", ...(withCpu ? ["CPU µs/request"] : []), "failures"]),
     row(["---", "---:", "---:", "---:", ...(withCpu ? ["---:"] : []), "---:"]),
-    ...TARGETS.map((t) => {
-      const s = summarize(rounds)[t];
-      const rps = spread(rounds[t].map((r) => r.rps));
-      return row([t, rps, s.p50Ms, s.p99Ms, ...(withCpu ? [t === "direct" ? "—" : spread(cpu(t))] : []), s.failures]);
+    ...lines.map(([name, rs]) => {
+      const s = summary(rs);
+      const rps = spread(rs.map((r) => r.rps));
+      return row([
+        name,
+        rps,
+        s.p50Ms,
+        s.p99Ms,
+        ...(withCpu ? [name === "direct" ? "—" : spread(cpu(rs))] : []),
+        s.failures,
+      ]);
     }),
   ].join("\n");
 }
@@ -132,15 +195,24 @@ export function routerSections(c: RouterCost): string {
       spread(wall(starts, "firstRequest"), 1, " ms"),
     ]);
   };
-  return `## Router cost in workerd (the deployed bundle through Miniflare, direct socket; ${l.rounds} rounds × ${l.seconds} s interleaved router → bare → direct)
+  const perRound = (xs: number[], f: (x: number) => string) => xs.map(f).join(", ");
+  const ratio = (x: number) => x.toFixed(2);
+  const us = (x: number) => `${x.toFixed(0)} µs`;
+  const fast = versus(c, "fastPathOff");
+  const zeroLoss = versus(c, "beforeZeroLoss");
+  return `## Router cost in workerd (the deployed bundle through Miniflare, direct socket; ${l.rounds} rounds × ${l.seconds} s, targets interleaved in alternating order)
 
-${loadTable(c.workerd)}
+${loadTable(c.workerd, c.variants)}
 
-Router / bare throughput per round: ${throughputRatios(c.workerd)
-    .map((x) => x.toFixed(2))
-    .join(", ")}; CPU added per round: ${cpuAdded(c.workerd)
-    .map((x) => `${x.toFixed(0)} µs`)
-    .join(", ")}.
+Per round (paired): router / bare throughput ${perRound(throughputRatios(c.workerd), ratio)}; CPU the router adds over bare ${perRound(cpuAdded(c.workerd), us)}.${
+    fast
+      ? ` Fast path on / off: throughput ${perRound(fast.ratios, ratio)}; CPU on − off ${perRound(fast.added, us)}.`
+      : ""
+  }${
+    zeroLoss
+      ? ` Router now / at ${BEFORE_ZERO_LOSS}: throughput ${perRound(zeroLoss.ratios, ratio)}; CPU now − then ${perRound(zeroLoss.added, us)}.`
+      : ""
+  }
 
 ## Router cost under wrangler dev (${l.devRounds} rounds × ${l.seconds} s; dev proxy, inspector and request log included)
 
