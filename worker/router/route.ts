@@ -12,8 +12,6 @@ import { previewColor } from "./preview";
 import { errorJson, passThrough, unavailable } from "./respond";
 import { splitPick } from "./split";
 
-// Hop-by-hop headers and the preview header are not forwarded; the Worker re-adds host itself.
-const DROP_HEADERS = ["host", "connection", "keep-alive", "transfer-encoding", "upgrade", "x-deploy-color"];
 
 type Ctx = Pick<ExecutionContext, "waitUntil">;
 
@@ -72,10 +70,14 @@ async function forward(
   const target = pathAndQuery(request.url);
   const query = target.indexOf("?");
   const pathname = query < 0 ? target : target.slice(0, query);
+  // Hop-by-hop headers (host, connection, keep-alive, transfer-encoding, te, upgrade) are workerd's: its
+  // HTTP client sets its own and never forwards a client's (hop-headers.test.ts), so no deletes here.
   const headers = new Headers(request.headers);
-  for (const h of DROP_HEADERS) headers.delete(h);
-  // Control credentials used for preview must never reach the platform.
-  if (preview) headers.delete("authorization");
+  // The preview header, and the control credentials used with it, must never reach the platform.
+  if (preview) {
+    headers.delete("x-deploy-color");
+    headers.delete("authorization");
+  }
   if (!headers.has("idempotency-key"))
     headers.set(
       "idempotency-key",
