@@ -12,7 +12,6 @@ import { previewColor } from "./preview";
 import { errorJson, passThrough, unavailable } from "./respond";
 import { splitPick } from "./split";
 
-
 type Ctx = Pick<ExecutionContext, "waitUntil">;
 
 /**
