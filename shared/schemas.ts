@@ -63,6 +63,34 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 };
 export const DEFAULT_WATCH_SECONDS = 30;
 
+/**
+ * A traffic plan (`steps` of POST /api/deployments): percentages of requests on the new color, e.g.
+ * [5, 25, 100]; whole numbers 1..100, strictly increasing, the last 100 (README, "Traffic steps").
+ */
+export const TrafficPlan = z
+  .array(
+    z
+      .number()
+      .int("each step must be a whole percentage")
+      .min(1, "each step must be 1..100")
+      .max(100, "each step must be 1..100"),
+  )
+  .min(1, "steps needs at least one step")
+  .max(20, "steps takes at most 20 steps")
+  .superRefine((steps, ctx) => {
+    steps.forEach((p, i) => {
+      if (i > 0 && p <= (steps[i - 1] as number)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `steps must be strictly increasing (${steps[i - 1]} then ${p})`,
+        });
+      }
+    });
+    if (steps.at(-1) !== 100)
+      ctx.addIssue({ code: "custom", message: `the last step must be 100, got ${steps.at(-1)}` });
+  });
+
 export const DeploymentRequest = z
   .object({
     version: z.string().trim().min(1, "version is required").max(128),
@@ -78,6 +106,10 @@ export const DeploymentRequest = z
     validationTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
     /** the configuration identity every node of the color must report on its health endpoint (validation fails `config` otherwise). */
     configHash: z.string().trim().min(1).max(128).optional(),
+    /** traffic steps after validation, e.g. [5, 25, 100]; absent: all traffic at once. */
+    steps: TrafficPlan.optional(),
+    /** how long each step below 100 % is watched (default: watchSeconds); the 100 % step is watched for watchSeconds. */
+    stepSeconds: z.number().int().min(1).max(3600).optional(),
   })
   .strict();
 export type DeploymentRequest = z.infer<typeof DeploymentRequest>;
@@ -152,6 +184,8 @@ export const Convergence = z.object({
   epoch: z.number().int().nonnegative(),
   /** the color this epoch sends traffic to. */
   color: Color,
+  /** the epoch's traffic split (traffic steps): `percent` of requests to `color` of the split. */
+  split: Flag.shape.split,
   /** when the controller switched to this epoch (ISO). */
   since: z.string(),
   /** share of router requests routed under this epoch over the last few seconds (0..1); null without traffic. */
@@ -187,6 +221,27 @@ export const Watch = z.object({
   ejections: z.partialRecord(Color, z.number().int().nonnegative()).optional(),
 });
 export type Watch = z.infer<typeof Watch>;
+
+/** One step of a deployment's traffic plan, with its progress and the evidence it was judged on. */
+export const TrafficStep = z.object({
+  /** share of requests sent to the deployment's color (100: the whole switch). */
+  percent: z.number().int().min(1).max(100),
+  /** how long it is watched (from when the routers converged to its epoch, as the watch). */
+  seconds: z.number().int().nonnegative(),
+  /** `reverted`: traffic went back during it (a breach, a manual rollback or abort: `detail` says which). */
+  status: z.enum(["pending", "running", "passed", "reverted", "skipped"]),
+  /** the flag epoch it wrote (its traffic is judged under it); null while pending. */
+  epoch: z.number().int().nonnegative().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** router outcomes on the deployment's color under `epoch` (what the step was judged on). */
+  requests: z.number().int().nonnegative(),
+  errors5xx: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  /** why it ended (the breach's reason, the watch's verdict, or who stopped it). */
+  detail: z.string().nullable(),
+});
+export type TrafficStep = z.infer<typeof TrafficStep>;
 
 /** What one health answer says a node of a color runs. */
 export const Identity = z.object({
@@ -232,6 +287,13 @@ export const Deployment = z.object({
   identities: z.array(Identity).optional(),
   /** convergence of each flag change this deployment made: the switch, then a revert if any. */
   convergence: z.array(Convergence).optional(),
+  /**
+   * the traffic plan (request `steps`) with each step's progress; absent without steps. (`steps` above
+   * is the list of status changes, older than the plan, hence the name.)
+   */
+  trafficSteps: z.array(TrafficStep).optional(),
+  /** seconds each step below 100 % is watched. */
+  stepSeconds: z.number().optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;
 

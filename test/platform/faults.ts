@@ -45,6 +45,11 @@ export interface Faults {
   holdBuffer?: boolean;
   /** ingest answers at once and stores the batch this much later, like an indexing pipeline's lag (ms). */
   storeDelayMs?: number;
+  /**
+   * the faults spare the controller's canary batches (idempotency-key `canary-…`): a release that passes
+   * validation and breaks only under real traffic (what traffic steps limit).
+   */
+  spareCanary?: boolean;
 }
 
 /** Fault knobs per version, e.g. `{"v3":{"errorRate":1}}` (env PLATFORM_FAULTS). */

@@ -244,3 +244,12 @@ test("slowUnderLoad: one request at a time is never slowed, concurrent ones are;
   expect(green.stats.overloaded).toBeGreaterThan(0);
   expect(green.stats).toMatchObject({ mirrored: 11, ingestRequests: 11 });
 });
+
+test("spareCanary: the faults hit real traffic, not the controller's canary batches", async () => {
+  green.setFaults({ errorRate: 1, spareCanary: true });
+  const canary = await post(green, "/ingest", ndjson("c", [1]), { "idempotency-key": "canary-d1-1-ndjson-ingest" });
+  expect(canary.status).toBe(200);
+  expect((await post(green, "/ingest", ndjson("p", [1]), { "idempotency-key": "batch-1" })).status).toBe(500);
+  expect((await post(green, "/ingest", ndjson("p", [2]))).status).toBe(500);
+  expect(green.stats).toMatchObject({ ingestRequests: 3, failed: 2, stored: 1 });
+});

@@ -25,6 +25,8 @@ interface Slice {
 export interface ConvergenceRecord {
   epoch: number;
   color: Color;
+  /** the flag's split (traffic steps); absent in records from before them. */
+  split?: Flag["split"];
   since: number;
   /** by routing time, ascending, the last KEEP_MS. */
   slices: Slice[];
@@ -43,6 +45,7 @@ export function startConvergence(flag: Flag, since: number): ConvergenceRecord {
   return {
     epoch: flag.epoch,
     color: flag.color,
+    ...(flag.split && { split: flag.split }),
     since,
     slices: [],
     current: 0,
@@ -150,6 +153,7 @@ export function convergenceView(r: ConvergenceRecord, now = Date.now()): Converg
   return {
     epoch: r.epoch,
     color: r.color,
+    ...(r.split && { split: r.split }),
     since: iso(r.since),
     share: share(r, now),
     requests: { current: Math.round(r.current), older: Math.round(r.older) },

@@ -13,7 +13,9 @@ import { drainStatus, settleDrains } from "./drain";
 import { setFailover } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
-import { current, finish, revert, switchTo } from "./transitions";
+import { planSteps } from "./step-record";
+import { beginTraffic, watchPassed } from "./steps";
+import { current, finish, revert } from "./transitions";
 
 /** POST /api/deployments: validation of the idle color starts from the next alarm. */
 export async function startDeployment(
@@ -41,6 +43,7 @@ export async function startDeployment(
     );
   }
   const at = iso(now);
+  const watchSeconds = req.watchSeconds ?? DEFAULT_WATCH_SECONDS;
   const d: Deployment = {
     id: crypto.randomUUID(),
     version: req.version,
@@ -52,7 +55,7 @@ export async function startDeployment(
     actor: req.actor ? `${req.actor} via ${actor ?? "operator"}` : actor,
     autoPromote: req.autoPromote ?? true,
     thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
-    watchSeconds: req.watchSeconds ?? DEFAULT_WATCH_SECONDS,
+    watchSeconds,
     promotionTimeoutSeconds: req.promotionTimeoutSeconds ?? core.cfg.promotionTimeoutSeconds,
     validationTimeoutSeconds: req.validationTimeoutSeconds ?? core.cfg.validationTimeoutSeconds,
     status: "validating",
@@ -63,6 +66,7 @@ export async function startDeployment(
     finishedAt: null,
     steps: [{ status: "validating", at, detail: `validating ${req.version} on ${color}` }],
     probes: [],
+    ...planSteps(req, watchSeconds),
   };
   core.s.deployment = d;
   core.s.samples = emptySamples();
@@ -80,7 +84,8 @@ export async function promote(core: Core, id: string, actor: string | null): Pro
   const who = actor ?? "operator";
   // An inconclusive watch waiting for a human: promote accepts the release as it serves now.
   if (d.value.status === "awaiting_decision") {
-    await finish(core, d.value, "succeeded", `accepted by ${who} without conclusive router evidence`);
+    // (During a traffic step it accepts that step: the next one starts.)
+    await watchPassed(core, d.value, `accepted by ${who} without conclusive router evidence`);
     return ok(d.value);
   }
   if (d.value.status !== "awaiting_promotion") {
@@ -90,7 +95,7 @@ export async function promote(core: Core, id: string, actor: string | null): Pro
       `deployment ${id} is ${d.value.status}; promote needs awaiting_promotion or awaiting_decision`,
     );
   }
-  await switchTo(core, d.value, `promoted by ${who}`);
+  await beginTraffic(core, d.value, `promoted by ${who}`);
   return ok(d.value);
 }
 

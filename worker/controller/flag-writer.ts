@@ -1,4 +1,4 @@
-import { type Color, FLAG_KEY } from "../../shared";
+import { type Color, FLAG_KEY, type Split } from "../../shared";
 import { kvWriteFailedEvent } from "../notify/events";
 import { notify } from "../notify/task";
 import { startConvergence } from "./convergence";
@@ -16,9 +16,18 @@ export async function writeFlag(
   color: Color,
   deploymentId: string | null,
   failover: boolean,
+  split?: Split,
 ): Promise<void> {
   const now = Date.now();
-  core.s.flag = { color, epoch: core.s.flag.epoch + 1, deploymentId, updatedAt: iso(now), failover };
+  // Every write without a split clears it: a revert, a rollback or the 100 % step sends all traffic to `color`.
+  core.s.flag = {
+    color,
+    epoch: core.s.flag.epoch + 1,
+    deploymentId,
+    updatedAt: iso(now),
+    failover,
+    ...(split && { split }),
+  };
   core.s.convergence = startConvergence(core.s.flag, now);
   markOutOfSync(core.s.flagSync, now);
   await core.commit();
@@ -32,7 +41,7 @@ export async function writeFlag(
 export async function setFailover(core: Core, failover: boolean): Promise<void> {
   const { flag } = core.s;
   if ((flag.failover !== false) === failover) return core.commit();
-  await writeFlag(core, flag.color, flag.deploymentId, failover);
+  await writeFlag(core, flag.color, flag.deploymentId, failover, flag.split);
 }
 
 /**

@@ -7,7 +7,8 @@ import { setFailover } from "./flag-writer";
 import { recordHealth } from "./health";
 import { identityProblem, noteIdentity } from "./identity";
 import { addProbe } from "./probe-log";
-import { breach, setStatus, switchTo } from "./transitions";
+import { beginTraffic } from "./steps";
+import { breach, setStatus } from "./transitions";
 import { judgeWatch, type WatchPhase } from "./watch";
 
 export type ProbePhase = "validating" | WatchPhase;
@@ -76,7 +77,7 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
 
   if (phase !== "validating") return judgeWatch(core, d, at);
   if (verdict.kind === "pass") {
-    if (d.autoPromote) return switchTo(core, d, "validation passed, auto-promote");
+    if (d.autoPromote) return beginTraffic(core, d, "validation passed, auto-promote");
     setStatus(d, "awaiting_promotion", "validation passed; waiting for promote");
     // A validated candidate may take failover traffic.
     return setFailover(core, true);

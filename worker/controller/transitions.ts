@@ -6,6 +6,7 @@ import { emptyEvidence } from "./evidence";
 import { setFailover, writeFlag } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
 import { fail, ok, type Result } from "./result";
+import { closeSteps, runningStep, stepLabel } from "./step-record";
 
 /** The running deployment with this id, else 404. */
 export function current(core: Core, id: string): Result<Deployment> {
@@ -71,11 +72,13 @@ export async function finish(core: Core, d: Deployment, status: DeploymentStatus
 
 /** A failed check: before the switch the deployment fails, after it traffic goes back. */
 export function breach(core: Core, d: Deployment, check: Probe["check"], reason: string): Promise<void> {
-  const why = `${check} check failed: ${reason}`;
+  const step = runningStep(d);
+  const why = `${check} check failed: ${reason}${step ? ` (at ${stepLabel(d, step)} of traffic on ${d.color})` : ""}`;
   return isLive(d.status) ? revert(core, d, "rolled_back", why) : finish(core, d, "failed", why);
 }
 
 function closeDeployment(core: Core, d: Deployment, status: DeploymentStatus, reason: string): void {
+  closeSteps(d, status === "succeeded", reason);
   setStatus(d, status, reason);
   d.reason = reason;
   d.finishedAt = d.updatedAt;

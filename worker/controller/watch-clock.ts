@@ -1,16 +1,19 @@
 import type { Deployment } from "../../shared";
 import { type ConvergenceRecord, SETTLE_MS } from "./convergence";
+import { runningStep } from "./step-record";
 import { iso } from "./time";
 
 /**
  * Starts the watch period when its epoch's convergence first reached 99 %, or DRAIN_SECONDS after the
- * switch if it had not by then, whichever came first (the time it happened, not when this noticed it).
+ * switch (or the traffic step's flag write) if it had not by then, whichever came first (the time it happened, not when this noticed it).
  * True when it started now.
  */
 export function startWatchClock(d: Deployment, conv: ConvergenceRecord, drainSeconds: number, now: number): boolean {
   const w = d.watch;
-  if (!w || w.startedAt !== null || d.promotedAt === null) return false;
-  const byDrain = Date.parse(d.promotedAt) + drainSeconds * 1000;
+  // A traffic step's watch counts from its own flag write (the 100 % step's is the switch).
+  const switchedAt = runningStep(d)?.startedAt ?? d.promotedAt;
+  if (!w || w.startedAt !== null || switchedAt === null) return false;
+  const byDrain = Date.parse(switchedAt) + drainSeconds * 1000;
   const at99 = conv.epoch === w.epoch ? conv.reached["99"] : null;
   const byConvergence = at99 === null ? null : conv.since + at99;
   if (byConvergence !== null && byConvergence <= byDrain) {

@@ -2,7 +2,9 @@ import { DEFAULT_THRESHOLDS, type Deployment } from "../../shared";
 import type { Core } from "./core";
 import { emptyEvidence, judgeEvidence } from "./evidence";
 import { addProbe } from "./probe-log";
-import { breach, finish, setStatus } from "./transitions";
+import { splitStep } from "./step-record";
+import { watchPassed } from "./steps";
+import { breach, setStatus } from "./transitions";
 import { startWatchClock, watchedMs } from "./watch-clock";
 
 export type WatchPhase = "watching" | "awaiting_decision";
@@ -28,32 +30,29 @@ export async function judgeWatch(core: Core, d: Deployment, at: string): Promise
   startWatchClock(d, core.s.convergence, core.cfg.drainSeconds, now);
   const elapsed = watchedMs(d, now);
   if (d.status === "awaiting_decision") {
-    if (v.kind === "pass") return finish(core, d, "succeeded", `enough router traffic arrived: ${v.detail}`);
+    if (v.kind === "pass") return watchPassed(core, d, `enough router traffic arrived: ${v.detail}`);
     return core.commit();
   }
+  // A traffic step below 100 % is watched for its own seconds; passing it moves to the next step.
+  const seconds = splitStep(d)?.seconds ?? d.watchSeconds;
   // Every return commits: the watch's counts are persisted once per round, never per router report.
-  if (elapsed < d.watchSeconds * 1000) return core.commit();
+  if (elapsed < seconds * 1000) return core.commit();
   const from = d.watch?.startedBy === "convergence" ? "99 % of router traffic on the new epoch" : "DRAIN_SECONDS";
   if (v.kind === "pass") {
-    return finish(
-      core,
-      d,
-      "succeeded",
-      `watched ${d.watchSeconds}s (counted from ${from}) without breach; ${v.detail}`,
-    );
+    return watchPassed(core, d, `watched ${seconds}s (counted from ${from}) without breach; ${v.detail}`);
   }
 
-  const limit = Math.max(t.maxWatchSeconds, d.watchSeconds);
+  const limit = Math.max(t.maxWatchSeconds, seconds);
   const low = `${LOW_TRAFFIC}: ${v.detail} after ${Math.round(elapsed / 1000)}s`;
   if (elapsed < limit * 1000) {
-    // Said once, when the watch is first extended.
-    if (!d.steps.some((s) => s.detail?.startsWith(LOW_TRAFFIC))) {
+    // Said once per watch (or traffic step), when it is first extended.
+    if (!d.steps.findLast((s) => s.status === "watching")?.detail?.startsWith(LOW_TRAFFIC)) {
       setStatus(d, "watching", `${low}; watching on, up to maxWatchSeconds=${limit}`);
     }
     return core.commit();
   }
   const why = `${low} (onInconclusive: ${t.onInconclusive})`;
-  if (t.onInconclusive === "succeed") return finish(core, d, "succeeded", `${why}; not proven by live traffic`);
+  if (t.onInconclusive === "succeed") return watchPassed(core, d, `${why}; not proven by live traffic`);
   if (t.onInconclusive === "rollback") return breach(core, d, "router_traffic", why);
   setStatus(d, "awaiting_decision", `${why}: promote to accept, abort or roll back to revert`);
   return core.commit();
