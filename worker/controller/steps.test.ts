@@ -114,15 +114,7 @@ describe("traffic steps", () => {
     expect(
       done.steps.filter((x) => !x.detail?.startsWith("low traffic")).map((x) => x.status),
       JSON.stringify(done.steps),
-    ).toEqual([
-      "validating",
-      "promoted",
-      "watching",
-      "watching",
-      "promoted",
-      "watching",
-      "succeeded",
-    ]);
+    ).toEqual(["validating", "promoted", "watching", "watching", "promoted", "watching", "succeeded"]);
     const st = await s.control.state();
     expect(st.flag).toMatchObject({ color, epoch: epochs[2] });
     expect(st.flag.split).toBeUndefined();
