@@ -46591,6 +46591,21 @@ var Thresholds = object({
   /** with READBACK_PATH: how long a canary batch may take to become readable after it was accepted, ms. */
   readbackTimeoutMs: number2().int().min(100).max(6e4).default(1e4)
 }).strict();
+var TrafficPlan = array(
+  number2().int("each step must be a whole percentage").min(1, "each step must be 1..100").max(100, "each step must be 1..100")
+).min(1, "steps needs at least one step").max(20, "steps takes at most 20 steps").superRefine((steps, ctx) => {
+  steps.forEach((p, i) => {
+    if (i > 0 && p <= steps[i - 1]) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `steps must be strictly increasing (${steps[i - 1]} then ${p})`
+      });
+    }
+  });
+  if (steps.at(-1) !== 100)
+    ctx.addIssue({ code: "custom", message: `the last step must be 100, got ${steps.at(-1)}` });
+});
 var DeploymentRequest = object({
   version: string2().trim().min(1, "version is required").max(128),
   color: Color.optional(),
@@ -46604,7 +46619,11 @@ var DeploymentRequest = object({
   /** validation without a verdict ends `failed` after this long (default: VALIDATION_TIMEOUT_SECONDS). */
   validationTimeoutSeconds: number2().int().min(1).max(86400).optional(),
   /** the configuration identity every node of the color must report on its health endpoint (validation fails `config` otherwise). */
-  configHash: string2().trim().min(1).max(128).optional()
+  configHash: string2().trim().min(1).max(128).optional(),
+  /** traffic steps after validation, e.g. [5, 25, 100]; absent: all traffic at once. */
+  steps: TrafficPlan.optional(),
+  /** how long each step below 100 % is watched (default: watchSeconds); the 100 % step is watched for watchSeconds. */
+  stepSeconds: number2().int().min(1).max(3600).optional()
 }).strict();
 var RollbackRequest = object({
   reason: string2().max(500).optional(),
@@ -46656,6 +46675,8 @@ var Convergence = object({
   epoch: number2().int().nonnegative(),
   /** the color this epoch sends traffic to. */
   color: Color,
+  /** the epoch's traffic split (traffic steps): `percent` of requests to `color` of the split. */
+  split: Flag.shape.split,
   /** when the controller switched to this epoch (ISO). */
   since: string2(),
   /** share of router requests routed under this epoch over the last few seconds (0..1); null without traffic. */
@@ -46686,6 +46707,24 @@ var Watch = object({
   paths: record(string2(), object({ requests: number2(), errors5xx: number2() })),
   /** isolates that ejected a color (outlier ejection) under `epoch`, per color; absent before the first. */
   ejections: partialRecord(Color, number2().int().nonnegative()).optional()
+});
+var TrafficStep = object({
+  /** share of requests sent to the deployment's color (100: the whole switch). */
+  percent: number2().int().min(1).max(100),
+  /** how long it is watched (from when the routers converged to its epoch, as the watch). */
+  seconds: number2().int().nonnegative(),
+  /** `reverted`: traffic went back during it (a breach, a manual rollback or abort: `detail` says which). */
+  status: _enum(["pending", "running", "passed", "reverted", "skipped"]),
+  /** the flag epoch it wrote (its traffic is judged under it); null while pending. */
+  epoch: number2().int().nonnegative().nullable(),
+  startedAt: string2().nullable(),
+  endedAt: string2().nullable(),
+  /** router outcomes on the deployment's color under `epoch` (what the step was judged on). */
+  requests: number2().int().nonnegative(),
+  errors5xx: number2().int().nonnegative(),
+  timeouts: number2().int().nonnegative(),
+  /** why it ended (the breach's reason, the watch's verdict, or who stopped it). */
+  detail: string2().nullable()
 });
 var Identity = object({
   version: string2().nullable(),
@@ -46727,7 +46766,14 @@ var Deployment = object({
   /** each distinct (version, configHash) its color's health answers reported, with the nodes that said so. */
   identities: array(Identity).optional(),
   /** convergence of each flag change this deployment made: the switch, then a revert if any. */
-  convergence: array(Convergence).optional()
+  convergence: array(Convergence).optional(),
+  /**
+   * the traffic plan (request `steps`) with each step's progress; absent without steps. (`steps` above
+   * is the list of status changes, older than the plan, hence the name.)
+   */
+  trafficSteps: array(TrafficStep).optional(),
+  /** seconds each step below 100 % is watched. */
+  stepSeconds: number2().optional()
 });
 var HealthState = _enum(["healthy", "unhealthy", "unknown"]);
 var ColorInfo = object({

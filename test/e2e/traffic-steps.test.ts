@@ -8,6 +8,7 @@ import { sleep } from "../support/api";
 import { producerReports } from "../support/audit";
 import { startProducers } from "../support/scenario";
 import { type Stack, startStack } from "../support/stack";
+import { expectEveryEntryOnce } from "../support/zero-loss";
 
 let stack: Stack | null = null;
 let load: Producer[] = [];
@@ -79,14 +80,5 @@ test("a release broken for real traffic, deployed with steps [5, 100]: reverted 
   expect(reachedBad).toBeGreaterThan(0);
   expect(routed).toBeGreaterThan(100);
   expect(share).toBeLessThanOrEqual(0.12);
-  for (const r of rows) {
-    expect({ producer: r.producer, lost: r.lost, duplicates: r.duplicates, unexpected: r.unexpected }).toEqual({
-      producer: r.producer,
-      lost: 0,
-      duplicates: 0,
-      unexpected: 0,
-    });
-    expect(r.sent).toBeGreaterThan(0);
-    expect(r["5xx"], `${r.producer} saw 5xx: ${JSON.stringify(r.errors)}`).toBe(0);
-  }
+  expectEveryEntryOnce(rows);
 });

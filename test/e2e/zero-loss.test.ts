@@ -9,6 +9,7 @@ import { producerReports } from "../support/audit";
 import { type Deployer, startDeployer } from "../support/deployer";
 import { runScenario, SCENARIO_FAULTS, startProducers } from "../support/scenario";
 import { type Stack, startStack } from "../support/stack";
+import { expectEveryEntryOnce } from "../support/zero-loss";
 
 const TEST_TIMEOUT_MS = 180_000;
 
@@ -36,17 +37,7 @@ async function stopAndProve(title: string, s: Stack): Promise<ProducerStats[]> {
   console.log(
     `[zero-loss] ${title}\n${rows.map((r) => JSON.stringify(r)).join("\n")}\nstored by version: ${JSON.stringify(s.store.countBy("version"))}`,
   );
-  for (const r of rows) {
-    expect({ producer: r.producer, lost: r.lost, duplicates: r.duplicates, unexpected: r.unexpected }).toEqual({
-      producer: r.producer,
-      lost: 0,
-      duplicates: 0,
-      unexpected: 0,
-    });
-    expect(r.sent).toBeGreaterThan(0);
-    expect(r.dropped, r.producer).toBe(0);
-    expect(r["5xx"], `${r.producer} saw 5xx: ${JSON.stringify(r.errors)}`).toBe(0);
-  }
+  expectEveryEntryOnce(rows);
   return stats;
 }
 
