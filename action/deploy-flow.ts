@@ -91,6 +91,8 @@ async function startDeployment(
         configHash: inputs.configHash,
         promotionTimeoutSeconds: inputs.promotionTimeoutSeconds,
         validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+        steps: inputs.steps,
+        stepSeconds: inputs.stepSeconds,
       });
     } catch (e) {
       if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {

@@ -69,6 +69,19 @@ describe("readInputs", () => {
     });
   });
 
+  test("steps and step-seconds: a comma list of percentages, checked by the Worker's own rule", () => {
+    stub({ "worker-url": "http://127.0.0.1:8787", version: "v2", steps: "5, 25,100", "step-seconds": "60" });
+    expect(readInputs()).toMatchObject({ steps: [5, 25, 100], stepSeconds: 60 });
+    stub({ steps: "", "step-seconds": "" });
+    expect(readInputs()).toMatchObject({ steps: undefined, stepSeconds: undefined });
+    stub({ "worker-url": "http://127.0.0.1:8787", version: "v2", steps: "5,25" });
+    expect(() => readInputs()).toThrow(/steps: the last step must be 100, got 25/);
+    stub({ "worker-url": "http://127.0.0.1:8787", version: "v2", steps: "5,,100" });
+    expect(() => readInputs()).toThrow(/steps\.1: /);
+    stub({ "worker-url": "http://127.0.0.1:8787", version: "v2", steps: "ten,100", "step-seconds": "0" });
+    expect(() => readInputs()).toThrow(/steps\.0: .*step-seconds: /);
+  });
+
   test("one error names every bad input", () => {
     stub({
       "worker-url": "ftp://x",

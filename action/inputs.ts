@@ -16,6 +16,13 @@ const json = (v: unknown) => {
     return v; // the schema then reports "expected object"
   }
 };
+/** "5, 25, 100" → [5, 25, 100] (a word that is no number stays NaN, which the schema reports). */
+const numberList = (v: unknown) =>
+  v === ""
+    ? undefined
+    : String(v)
+        .split(",")
+        .map((x) => (x.trim() === "" ? Number.NaN : Number(x)));
 /** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
 const yamlBoolean = z
   .enum(["true", "True", "TRUE", "false", "False", "FALSE"])
@@ -49,6 +56,8 @@ const InputsSchema = z
     force: z.preprocess(blank, yamlBoolean.default(false)),
     thresholds: z.preprocess(json, DeploymentRequest.shape.thresholds),
     configHash: optional(DeploymentRequest.shape.configHash.unwrap()),
+    steps: z.preprocess(numberList, DeploymentRequest.shape.steps),
+    stepSeconds: optional(z.coerce.number().pipe(DeploymentRequest.shape.stepSeconds.unwrap())),
   })
   // The Worker's own rule for a version, so a bad one is reported before anything is deployed.
   .refine((i) => i.command !== "deploy" || DeploymentRequest.shape.version.safeParse(i.version).success, {

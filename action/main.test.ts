@@ -327,4 +327,20 @@ describe.sequential("run()", () => {
     expect(state.epoch).toBe(before.epoch + (before.flag.failover === false ? 0 : 1));
     expect(state.history[0]).toMatchObject({ version: "v-cfg", status: "failed" });
   });
+
+  test("steps and step-seconds reach the Worker; the log and the summary show each step", async () => {
+    const r = await runAction(deployInputs("v-steps", { steps: "20,100", "step-seconds": "1" }));
+
+    expect(r.failed, r.log).toBe(false);
+    expect(r.outputs).toMatchObject({ result: "succeeded", version: "v-steps" });
+    const d = (await stack.control.state()).deployment;
+    expect(d?.trafficSteps?.map((x) => [x.percent, x.seconds, x.status])).toEqual([
+      [20, 1, "passed"],
+      [100, 1, "passed"],
+    ]);
+    expect(r.log).toMatch(/watching: step 1\/2: 20 % of traffic on \w+; watching it for 1s/);
+    expect(r.summary).toContain("Traffic steps (20 % → 100 %)");
+    expect(r.summary).toMatch(/<td>1: 20 %<\/td><td>1 s<\/td><td>passed<\/td><td>\d+<\/td>/);
+    expect(r.summary).toMatch(/<td>2: 100 %<\/td><td>1 s<\/td><td>passed<\/td>/);
+  });
 });

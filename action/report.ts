@@ -66,7 +66,28 @@ function addDeployment(d: Deployment): void {
       ...probeRows(d.probes),
     ]);
   }
+  addTrafficSteps(d);
   addConvergence(d);
+}
+
+/** The traffic plan (`steps`) with how far each step got and what the routers saw on the new color. */
+function addTrafficSteps(d: Deployment): void {
+  const plan = d.trafficSteps ?? [];
+  if (!plan.length) return;
+  core.summary.addHeading(`Traffic steps (${plan.map((x) => `${x.percent} %`).join(" → ")})`, 3);
+  core.summary.addTable([
+    header("step", "watched", "status", "epoch", "requests on the new color", "5xx", "timeouts", "why it ended"),
+    ...plan.map((x, i) => [
+      `${i + 1}: ${esc(x.percent)} %`,
+      `${esc(x.seconds)} s`,
+      esc(x.status),
+      esc(x.epoch),
+      esc(x.requests),
+      esc(x.errors5xx),
+      esc(x.timeouts),
+      esc(x.detail),
+    ]),
+  ]);
 }
 
 /** How long the routers took to follow each flag change of the deployment, and when the watch started. */

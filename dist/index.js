@@ -51672,7 +51672,9 @@ async function startDeployment({ inputs, client }, color, deadline) {
         watchSeconds: inputs.watchSeconds,
         configHash: inputs.configHash,
         promotionTimeoutSeconds: inputs.promotionTimeoutSeconds,
-        validationTimeoutSeconds: inputs.validationTimeoutSeconds
+        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+        steps: inputs.steps,
+        stepSeconds: inputs.stepSeconds
       });
     } catch (e) {
       if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {
@@ -51812,6 +51814,7 @@ var json = (v) => {
     return v;
   }
 };
+var numberList = (v) => v === "" ? void 0 : String(v).split(",").map((x) => x.trim() === "" ? Number.NaN : Number(x));
 var yamlBoolean = _enum(["true", "True", "TRUE", "false", "False", "FALSE"]).transform((v) => v.toLowerCase() === "true");
 var InputsSchema = object({
   workerUrl: url({ protocol: /^https?$/, error: "must be the Worker's http(s) URL" }).transform((u) => u.replace(/\/+$/, "")),
@@ -51833,7 +51836,9 @@ var InputsSchema = object({
   reason: string2(),
   force: preprocess(blank, yamlBoolean.default(false)),
   thresholds: preprocess(json, DeploymentRequest.shape.thresholds),
-  configHash: optional2(DeploymentRequest.shape.configHash.unwrap())
+  configHash: optional2(DeploymentRequest.shape.configHash.unwrap()),
+  steps: preprocess(numberList, DeploymentRequest.shape.steps),
+  stepSeconds: optional2(coerce_exports.number().pipe(DeploymentRequest.shape.stepSeconds.unwrap()))
 }).refine((i) => i.command !== "deploy" || DeploymentRequest.shape.version.safeParse(i.version).success, {
   path: ["version"],
   message: "required for deploy (1-128 characters; defaults to the commit SHA)"
@@ -51899,7 +51904,26 @@ function addDeployment(d) {
       ...probeRows(d.probes)
     ]);
   }
+  addTrafficSteps(d);
   addConvergence(d);
+}
+function addTrafficSteps(d) {
+  const plan = d.trafficSteps ?? [];
+  if (!plan.length) return;
+  summary.addHeading(`Traffic steps (${plan.map((x) => `${x.percent} %`).join(" \u2192 ")})`, 3);
+  summary.addTable([
+    header("step", "watched", "status", "epoch", "requests on the new color", "5xx", "timeouts", "why it ended"),
+    ...plan.map((x, i) => [
+      `${i + 1}: ${esc2(x.percent)} %`,
+      `${esc2(x.seconds)} s`,
+      esc2(x.status),
+      esc2(x.epoch),
+      esc2(x.requests),
+      esc2(x.errors5xx),
+      esc2(x.timeouts),
+      esc2(x.detail)
+    ])
+  ]);
 }
 function addConvergence(d) {
   const list = d.convergence ?? [];

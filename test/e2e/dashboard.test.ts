@@ -51,9 +51,14 @@ const activeOnPage = () => page.locator("#active-name").getAttribute("data-color
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: UI_TIMEOUT_MS, interval: 50 });
 
 /** Deploys `version` to the idle color (the stand-in's "deploy command") and starts a deployment; waits out draining. */
-async function deploy(version: string, watchSeconds: number, idle: Color = "green"): Promise<Deployment> {
+async function deploy(
+  version: string,
+  watchSeconds: number,
+  idle: Color = "green",
+  more: Partial<DeploymentRequest> = {},
+): Promise<Deployment> {
   stack.platforms[idle].setVersion(version);
-  const req: DeploymentRequest = { version, watchSeconds, ...FAST };
+  const req: DeploymentRequest = { version, watchSeconds, ...FAST, ...more };
   for (;;) {
     const res = await stack.control.deploy(req);
     if (res.status === 201) return res.json;
@@ -285,3 +290,26 @@ test("a viewer (VIEW_TOKEN) gets live updates and no buttons; only the operator'
     await viewer.close();
   }
 }, 120_000);
+
+test("traffic steps: the split, the step plan and a chart marker show live; an abort clears the split", async () => {
+  // Green serves (the viewer test's deployment to blue was aborted); deploy to blue in steps.
+  const d = await deploy("v6", 60, "blue", { autoPromote: true, steps: [30, 100], stepSeconds: 600 });
+  await poll(() => page.locator("#split").getAttribute("data-percent")).toBe("30");
+  expect(await page.locator("#split").textContent()).toMatch(
+    /Split: 30 % of requests to Blue \(step 1 of 2\), the rest to Green/,
+  );
+  expect(await page.locator(".hero .eyebrow").textContent()).toContain("serving 70 % of traffic");
+  await poll(() => page.locator("#traffic-steps tbody tr td:nth-child(3)").allTextContents()).toEqual([
+    "running",
+    "pending",
+  ]);
+  await poll(async () => (await page.locator("#chart .marker-label").allTextContents()).join(" ")).toMatch(/→ 30 %/);
+  await shot("14-traffic-step");
+  expect((await stack.control.call("POST", `/api/deployments/${d.id}/abort`)).status).toBe(200);
+  await poll(() => page.locator("#split").count()).toBe(0);
+  await poll(() => page.locator("#traffic-steps tbody tr td:nth-child(3)").allTextContents()).toEqual([
+    "reverted",
+    "skipped",
+  ]);
+  expect(await page.locator(".hero .eyebrow").textContent()).toContain("serving all traffic");
+});

@@ -8,6 +8,7 @@ import incidentsJs from "./static/js/incidents.js";
 import mainJs from "./static/js/main.js";
 import notifyJs from "./static/js/notify.js";
 import pathsJs from "./static/js/paths.js";
+import stepsJs from "./static/js/steps.js";
 import streamJs from "./static/js/stream.js";
 import timingJs from "./static/js/timing.js";
 import trafficJs from "./static/js/traffic.js";
@@ -26,6 +27,7 @@ export const ASSETS: Record<string, { body: string; type: string }> = {
   "js/chart.js": { body: chartJs, type: JS },
   "js/view.js": { body: viewJs, type: JS },
   "js/paths.js": { body: pathsJs, type: JS },
+  "js/steps.js": { body: stepsJs, type: JS },
   "js/incidents.js": { body: incidentsJs, type: JS },
   "js/actions.js": { body: actionsJs, type: JS },
   "js/audit.js": { body: auditJs, type: JS },

@@ -5,7 +5,7 @@ import { colorName, esc, perSecond } from "./format.js";
 
 /** @typedef {import("../../../../shared/schemas").Color} Color */
 /** @typedef {import("./traffic.js").Traffic} Traffic */
-/** @typedef {{ t: number, to: Color, rollback: boolean }} Marker */
+/** `percent`: a traffic step that sent that share of requests to `to`. @typedef {{ t: number, to: Color, rollback: boolean, percent?: number }} Marker */
 
 const HEIGHT = 220;
 const PAD = { left: 44, right: 78, top: 50, bottom: 26 };
@@ -43,7 +43,11 @@ const tickStep = (span, plotW) =>
 
 /** @param {Marker} m @param {boolean} short */
 const markerText = (m, short) =>
-  short ? `${m.rollback ? "↩" : "→"} ${m.to}` : `${m.rollback ? "↩ rollback to" : "→ switch to"} ${m.to}`;
+  m.percent !== undefined
+    ? `→ ${m.percent} %${short ? "" : ` to ${m.to}`}`
+    : short
+      ? `${m.rollback ? "↩" : "→"} ${m.to}`
+      : `${m.rollback ? "↩ rollback to" : "→ switch to"} ${m.to}`;
 
 /**
  * Flag changes as dashed vertical lines with a label above the plot. Changes a few pixels apart share one

@@ -7,6 +7,7 @@ import { byId, render } from "./dom.js";
 import { colorName } from "./format.js";
 import { incidents } from "./incidents.js";
 import { notifications } from "./notify.js";
+import { stepMarkers } from "./steps.js";
 import { follow } from "./stream.js";
 import { Traffic } from "./traffic.js";
 import * as view from "./view.js";
@@ -48,7 +49,7 @@ function markers(s) {
       }
     }
   }
-  return out;
+  return [...out, ...stepMarkers(s.deployment)];
 }
 
 /** @param {State} s */

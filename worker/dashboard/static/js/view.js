@@ -14,6 +14,7 @@ import {
   time,
 } from "./format.js";
 import { pathOutcomes } from "./paths.js";
+import { splitLine, trafficSteps } from "./steps.js";
 import * as timing from "./timing.js";
 
 /** @typedef {import("../../../../shared/schemas").State} State */
@@ -44,13 +45,14 @@ export function hero(s, now) {
   return `
     <div class="swatch swatch-${s.active}" aria-hidden="true"></div>
     <div>
-      <p class="eyebrow">Active color · serving all traffic</p>
+      <p class="eyebrow">Active color · serving ${s.flag.split ? `${100 - s.flag.split.percent} % of` : "all"} traffic</p>
       <p class="active-name ${s.active}" id="active-name" data-color="${s.active}">${colorName(s.active).toUpperCase()}</p>
       <p class="hero-meta">
         <span>Version <strong>${esc(info.version ?? "unknown")}</strong></span>
         <span>Epoch <strong>${s.epoch}</strong></span>
         <span>${since}</span>
       </p>
+      ${splitLine(s)}
       ${timing.convergence(s.convergence)}
       <p class="standby muted">Standby: ${colorName(s.standby)} · ${esc(standby.version ?? "version unknown")} · ${standby.health}${
         standby.drainingUntil ? ` · warm until at least ${time(standby.drainingUntil)}` : ""
@@ -200,6 +202,7 @@ export function deployment(d, now) {
       <div>
         <h3>Probes</h3>
         <ul class="probe-summary">${probeSummary(d)}</ul>
+        ${trafficSteps(d)}
         ${pathOutcomes(d)}
         <p class="muted small">Thresholds: p95 ≤ ${t.maxP95Ms} ms · errors ≤ ${percent(t.maxErrorRate)} · ${t.minSamples} samples · every ${t.probeIntervalMs} ms · watch ${d.watchSeconds} s${d.autoPromote ? " · auto-promote" : ""}</p>
         ${
