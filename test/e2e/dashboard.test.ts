@@ -4,7 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ApiError, type Color, type Deployment, type DeploymentRequest } from "../../shared";
+import { ApiError, type Color, type Deployment, type DeploymentRequest, isTerminal } from "../../shared";
 import { HttpShipper } from "../producers/http-shipper";
 import { sleep } from "../support/api";
 import { type BrowserHandle, launchBrowser } from "../support/browser";
@@ -292,11 +292,16 @@ test("a viewer (VIEW_TOKEN) gets live updates and no buttons; only the operator'
 }, 120_000);
 
 test("traffic steps: the split, the step plan and a chart marker show live; an abort clears the split", async () => {
-  // Green serves (the viewer test's deployment to blue was aborted); deploy to blue in steps.
-  const d = await deploy("v6", 60, "blue", { autoPromote: true, steps: [30, 100], stepSeconds: 600 });
+  // Whatever an earlier test left running is stopped; then deploy to the idle color in steps.
+  const before = await stack.control.state();
+  if (before.deployment && !isTerminal(before.deployment.status))
+    await stack.control.call("POST", `/api/deployments/${before.deployment.id}/abort`);
+  const idle = (await stack.control.state()).standby;
+  const d = await deploy("v6", 60, idle, { autoPromote: true, steps: [30, 100], stepSeconds: 600 });
+  const [to, rest] = idle === "blue" ? ["Blue", "Green"] : ["Green", "Blue"];
   await poll(() => page.locator("#split").getAttribute("data-percent")).toBe("30");
-  expect(await page.locator("#split").textContent()).toMatch(
-    /Split: 30 % of requests to Blue \(step 1 of 2\), the rest to Green/,
+  expect(await page.locator("#split").textContent()).toBe(
+    `Split: 30 % of requests to ${to} (step 1 of 2), the rest to ${rest}`,
   );
   expect(await page.locator(".hero .eyebrow").textContent()).toContain("serving 70 % of traffic");
   await poll(() => page.locator("#traffic-steps tbody tr td:nth-child(3)").allTextContents()).toEqual([
