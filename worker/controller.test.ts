@@ -9,7 +9,6 @@ import { QUICK_DEPLOY, release, type Stack, startStack } from "../test/support/s
 // reservation in controller/durability.test.ts.
 const FAST = QUICK_DEPLOY;
 
-
 /** State without the parts that move on their own (health check times, live traffic, flag checks, convergence). */
 const stable = (s: State) => ({
   ...s,
