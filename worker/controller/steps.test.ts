@@ -148,6 +148,27 @@ describe("traffic steps", () => {
     expect(after.history.length).toBe(before.history.length);
   });
 
+  test("a step without enough traffic awaits a decision (onInconclusive wait); promote accepts the step, the next starts", async () => {
+    const { d, color } = await deploy("v5", {
+      steps: [20, 100],
+      stepSeconds: 1,
+      watchSeconds: 600,
+      thresholds: { minRouterRequests: 1000, maxWatchSeconds: 2, onInconclusive: "wait" },
+    });
+    const waiting = await s.control.waitFor(d.id, "awaiting_decision");
+    expect(waiting.trafficSteps?.map((x) => x.status)).toEqual(["running", "pending"]);
+    expect((await s.control.state()).flag.split).toEqual({ color, percent: 20 });
+    const accepted = await s.control.call<Deployment>("POST", `/api/deployments/${d.id}/promote`);
+    expect(accepted.status).toBe(200);
+    expect(accepted.json.status).toBe("watching");
+    expect(accepted.json.trafficSteps?.map((x) => x.status)).toEqual(["passed", "running"]);
+    expect(accepted.json.trafficSteps?.[0]?.detail).toMatch(/^accepted by .* without conclusive router evidence$/);
+    const st = await s.control.state();
+    expect(st.flag.color).toBe(color);
+    expect(st.flag.split).toBeUndefined();
+    expect((await s.control.call("POST", `/api/deployments/${d.id}/abort`)).status).toBe(200);
+  });
+
   test("a manual rollback during a step clears the split; so does an abort", async () => {
     const first = await deploy("v3", { steps: [20, 100], stepSeconds: 600 });
     await s.control.waitFor(first.d.id, "watching");
