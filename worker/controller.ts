@@ -99,6 +99,9 @@ export class DeploymentController extends DurableObject<Env> {
 
   audit(entry: NewAuditEntry): void {
     this.auditStore.append(entry);
+    // Operators' dashboards read the log again (it has no content: viewers learn nothing). Reads are not
+    // announced: a dashboard's own GET /api/audit is recorded too, and would announce itself for ever.
+    if (!entry.call.startsWith("GET ")) this.core.hub.broadcast("audit", { at: entry.at });
   }
 
   auditRefusals(counts: Partial<Record<RefusalReason, number>>, at: string): void {

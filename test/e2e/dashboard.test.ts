@@ -4,7 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ApiError, type Color, type Deployment, type DeploymentRequest, isTerminal } from "../../shared";
+import { ApiError, type AuditLog, type Color, type Deployment, type DeploymentRequest, isTerminal } from "../../shared";
 import { HttpShipper } from "../producers/http-shipper";
 import { sleep } from "../support/api";
 import { type BrowserHandle, launchBrowser } from "../support/browser";
@@ -281,10 +281,20 @@ test("a viewer (VIEW_TOKEN) gets live updates and no buttons; only the operator'
     expect(await page.locator("#audit-panel").isVisible()).toBe(true);
     await poll(() => page.locator("#audit-body").textContent()).toContain(`POST /api/deployments/${d.id}/promote`);
     const audit = (await page.locator("#audit-body").textContent()) ?? "";
-    expect(audit).toMatch(/view token\s*viewer\s*GET \/api\/events\s*200/);
+    // The viewer's stream is in the log; the panel shows the newest 50 calls only, and this test's own
+    // polling may have pushed it out of them, so it is looked up through the API.
+    const log = await stack.control.call<AuditLog>("GET", "/api/audit?limit=1000");
+    const stream = log.json.entries.find((e) => e.principal.kind === "view-token" && e.call === "GET /api/events");
+    expect(stream).toMatchObject({ role: "viewer", status: 200 });
     expect(audit).not.toContain(VIEW_TOKEN);
     expect(audit).not.toContain(stack.token);
     await shot("13-audit");
+    // A call that changes nothing (no transition, no state event) still shows: a refused deployment.
+    const refused = await stack.control.call("POST", "/api/deployments", { version: "" });
+    expect(refused.status).toBe(400);
+    await poll(() => page.locator("#audit-body").textContent()).toMatch(
+      /POST \/api\/deployments\s*400\s*[\w .:]*version is required/,
+    );
     expect((await stack.control.call("POST", `/api/deployments/${d.id}/abort`)).status).toBe(200);
   } finally {
     await viewer.close();

@@ -69,8 +69,9 @@ export function auditView(log, now) {
 }
 
 /**
- * The panel: shown for an operator's token, reloaded at most every MIN_INTERVAL_MS when asked (on a
- * transition, or the Refresh button). Reading the log is a call the log records too, so no polling.
+ * The panel: shown for an operator's token, reloaded at most every MIN_INTERVAL_MS when asked (the
+ * stream's `audit` event after every recorded call but reads, or the Refresh button; the last ask within
+ * the interval is kept). Reading the log is a call the log records too, so no polling.
  */
 export class AuditPanel {
   /** @type {string | null} */ token = null;

@@ -145,9 +145,6 @@ function drawToken() {
 /** The running stream; aborted on sign-out or a new sign-in. @type {AbortController | null} */
 let session = null;
 
-/** What changes when someone acts: the flag, the deployment's status, the history. @param {State} s */
-const transition = (s) => `${s.epoch} ${s.deployment?.id} ${s.deployment?.status} ${s.history.length}`;
-
 /** @param {Role | null} next */
 function showRole(next) {
   role = next;
@@ -212,10 +209,10 @@ function signIn(/** @type {string} */ token) {
           drawToken();
         }
         if (role === null) learnRole(token);
-        const next = /** @type {State} */ (data);
-        // The audit log is read again after a transition, not on every state event.
-        if (transition(next) !== (state && transition(state))) audit.refresh();
-        onState(next);
+        onState(/** @type {State} */ (data));
+      } else if (name === "audit") {
+        // A control call was recorded (after its answer, so a state event can come before it).
+        audit.refresh();
       } else if (name === "traffic") {
         const event = /** @type {TrafficEvent} */ (data);
         traffic.add(event);
