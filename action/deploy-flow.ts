@@ -89,6 +89,7 @@ async function startDeployment(
         thresholds: inputs.thresholds,
         watchSeconds: inputs.watchSeconds,
         configHash: inputs.configHash,
+        mirrorPercent: inputs.mirrorPercent,
         promotionTimeoutSeconds: inputs.promotionTimeoutSeconds,
         validationTimeoutSeconds: inputs.validationTimeoutSeconds,
         steps: inputs.steps,

@@ -58,6 +58,7 @@ const InputsSchema = z
     configHash: optional(DeploymentRequest.shape.configHash.unwrap()),
     steps: z.preprocess(numberList, DeploymentRequest.shape.steps),
     stepSeconds: optional(z.coerce.number().pipe(DeploymentRequest.shape.stepSeconds.unwrap())),
+    mirrorPercent: optional(z.coerce.number().pipe(DeploymentRequest.shape.mirrorPercent.unwrap())),
   })
   // The Worker's own rule for a version, so a bad one is reported before anything is deployed.
   .refine((i) => i.command !== "deploy" || DeploymentRequest.shape.version.safeParse(i.version).success, {

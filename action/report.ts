@@ -66,6 +66,7 @@ function addDeployment(d: Deployment): void {
       ...probeRows(d.probes),
     ]);
   }
+  addMirror(d);
   addTrafficSteps(d);
   addConvergence(d);
 }
@@ -88,6 +89,25 @@ function addTrafficSteps(d: Deployment): void {
       esc(x.detail),
     ]),
   ]);
+}
+
+/** Validation on mirrored live traffic (README, "Mirroring"): the figures the verdict was given on. */
+function addMirror(d: Deployment): void {
+  const m = d.mirror;
+  if (!m || m.status === "off") return;
+  core.summary.addHeading(`Mirrored live traffic (${esc(m.percent)} % of ingest): ${esc(m.status)}`, 3);
+  core.summary.addTable([
+    header("copies answered", "accepted (2xx)", "skipped at the bound", "5xx", "timeouts", "p95 ms (≤ bucket)"),
+    [
+      m.requests,
+      m.acceptRate === null ? null : `${(m.acceptRate * 100).toFixed(1)} %`,
+      m.skipped,
+      m.errors5xx,
+      m.timeouts,
+      m.p95Ms,
+    ].map(esc),
+  ]);
+  core.summary.addRaw(`<p>${esc(m.detail)}</p>`, true);
 }
 
 /** How long the routers took to follow each flag change of the deployment, and when the watch started. */

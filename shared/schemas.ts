@@ -21,6 +21,11 @@ export const Flag = z.object({
    * Absent: all of it to the flag's color. Written by the controller (README, "Traffic steps").
    */
   split: z.object({ color: Color, percent: z.number().int().min(1).max(99) }).optional(),
+  /**
+   * while a deployment validates: copy `percent` % of live ingest requests to `color` after the client's
+   * answer (README, "Mirroring"). Written by the controller; absent = no copies.
+   */
+  mirror: z.object({ color: Color, percent: z.number().gt(0).max(100) }).optional(),
 });
 export type Flag = z.infer<typeof Flag>;
 export type Split = NonNullable<Flag["split"]>;
@@ -46,6 +51,12 @@ export const Thresholds = z
     onInconclusive: z.enum(["succeed", "rollback", "wait"]).default("wait"),
     /** with READBACK_PATH: how long a canary batch may take to become readable after it was accepted, ms. */
     readbackTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    /** mirrored requests the candidate must have answered before validation judges it on them (README, "Mirroring"). */
+    minMirrorRequests: z.number().int().positive().max(1_000_000).default(20),
+    /** share of the copies routers meant to send (sent + skipped at the bound) the candidate must accept (2xx), 0..1. */
+    minMirrorAcceptRate: z.number().min(0).max(1).default(0.99),
+    /** how long validation waits, once the probes pass, for `minMirrorRequests` before it falls back to the probes alone, s. */
+    mirrorWaitSeconds: z.number().int().nonnegative().max(3600).default(30),
   })
   .strict();
 export type Thresholds = z.infer<typeof Thresholds>;
@@ -60,7 +71,12 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   maxWatchSeconds: 300,
   onInconclusive: "wait",
   readbackTimeoutMs: 10_000,
+  minMirrorRequests: 20,
+  minMirrorAcceptRate: 0.99,
+  mirrorWaitSeconds: 30,
 };
+/** Share of live ingest requests copied to the candidate while it validates, when the request names none. */
+export const DEFAULT_MIRROR_PERCENT = 10;
 export const DEFAULT_WATCH_SECONDS = 30;
 
 /**
@@ -110,6 +126,8 @@ export const DeploymentRequest = z
     steps: TrafficPlan.optional(),
     /** how long each step below 100 % is watched (default: watchSeconds); the 100 % step is watched for watchSeconds. */
     stepSeconds: z.number().int().min(1).max(3600).optional(),
+    /** % of live ingest requests copied to the candidate while it validates (0: none; default DEFAULT_MIRROR_PERCENT). */
+    mirrorPercent: z.number().min(0).max(100).optional(),
   })
   .strict();
 export type DeploymentRequest = z.infer<typeof DeploymentRequest>;
@@ -161,6 +179,10 @@ export const ProbeCheck = z.enum([
   "readback",
   "config",
   "router_ejections",
+  "mirror",
+  "mirror_errors",
+  "mirror_latency",
+  "mirror_throughput",
 ]);
 export type ProbeCheck = z.infer<typeof ProbeCheck>;
 
@@ -254,6 +276,36 @@ export const Identity = z.object({
 });
 export type Identity = z.infer<typeof Identity>;
 
+/** Validation on mirrored live traffic (README, "Mirroring"): what the candidate did with the copies. */
+export const MirrorReport = z.object({
+  /** % of live ingest requests copied (0: mirroring off for this deployment). */
+  percent: z.number(),
+  /** the first flag epoch that carried this deployment's mirror: copies under older epochs are not its own. */
+  fromEpoch: z.number().int().nonnegative().nullable(),
+  /**
+   * `collecting` until `minMirrorRequests`; `passed`/`failed` by the mirror verdict; `no-traffic` when too few
+   * copies came within `mirrorWaitSeconds` of the probes passing (validation judged by the probes alone); `off`.
+   */
+  status: z.enum(["collecting", "passed", "failed", "no-traffic", "off"]),
+  requests: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  errors5xx: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  /** histogram over LATENCY_BUCKETS_MS plus overflow. */
+  latency: z.array(z.number().int().nonnegative()),
+  /** upper bound of the latency bucket holding the 95th percentile; null without copies. */
+  p95Ms: z.number().nullable(),
+  /** accepted / (requests + skipped); null before any copy. */
+  acceptRate: z.number().nullable(),
+  /** router requests the active color served while this deployment mirrored (any flag epoch): the live traffic to copy. */
+  live: z.number().int().nonnegative().optional(),
+  /** when the probes passed and validation began to wait for `minMirrorRequests` (ISO); null before. */
+  probesPassedAt: z.string().nullable().optional(),
+  detail: z.string(),
+});
+export type MirrorReport = z.infer<typeof MirrorReport>;
+
 export const Deployment = z.object({
   id: z.string(),
   version: z.string(),
@@ -294,6 +346,8 @@ export const Deployment = z.object({
   trafficSteps: z.array(TrafficStep).optional(),
   /** seconds each step below 100 % is watched. */
   stepSeconds: z.number().optional(),
+  /** validation on mirrored live traffic (absent in records from before mirroring). */
+  mirror: MirrorReport.optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -491,6 +545,22 @@ export const PathCounters = z.object({
 });
 export type PathCounters = z.infer<typeof PathCounters>;
 
+/** Outcomes of mirrored copies (README, "Mirroring"), apart from served traffic. */
+export const MirrorCounters = z.object({
+  /** copies sent that ended (answered, failed or timed out). */
+  requests: z.number().int().nonnegative(),
+  /** of those, answered 2xx. */
+  accepted: z.number().int().nonnegative(),
+  /** answered 5xx, or no answer (network error 502, timeout 504). */
+  errors5xx: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  /** copies not sent: the isolate already had its bound of copies in flight. */
+  skipped: z.number().int().nonnegative(),
+  /** counts per LATENCY_BUCKETS_MS bucket, plus one overflow bucket. */
+  latency: z.array(z.number().int().nonnegative()).length(LATENCY_BUCKETS_MS.length + 1),
+});
+export type MirrorCounters = z.infer<typeof MirrorCounters>;
+
 /** One isolate's counters for one color, flushed to the controller. */
 export const ColorCounters = z.object({
   requests: z.number().int().nonnegative(),
@@ -504,6 +574,8 @@ export const ColorCounters = z.object({
   ejections: z.number().int().nonnegative().optional(),
   /** outcomes per ingest path: the distinct CANARY paths plus `other`. */
   paths: z.record(z.string(), PathCounters).optional(),
+  /** copies of live requests mirrored to this color (not served traffic: never in the counts above). */
+  mirrored: MirrorCounters.optional(),
 });
 export type ColorCounters = z.infer<typeof ColorCounters>;
 

@@ -48,8 +48,8 @@ describe("deployment controller", () => {
     for (const step of done.steps) expect(Date.parse(step.at)).not.toBeNaN();
     const after = await s.control.state();
     expect(after.active).toBe(color);
-    // One write when validation starts (failover off, unless it already was), one for the switch.
-    expect(after.epoch).toBe(before.epoch + (before.flag.failover === false ? 1 : 2));
+    // One write when validation starts (failover off, the mirror on), one for the switch.
+    expect(after.epoch).toBe(before.epoch + 2);
     expect(after.flag.failover).toBe(true);
     expect(after.flag).toMatchObject({ color, deploymentId: done.id });
     expect(after.colors[color].version).toBe("v2");
@@ -84,23 +84,28 @@ describe("deployment controller", () => {
     expect(done.reason).toMatch(reason);
     expect(done.promotedAt).toBeNull();
     const after = await s.control.state();
-    // Traffic never moved; at most the one write that took failover away from the standby.
+    // Traffic never moved: the write at validation start (failover off, the mirror on), and the one that took
+    // the mirror out.
     expect(after.flag).toMatchObject({
       color: before.flag.color,
       deploymentId: before.flag.deploymentId,
       failover: false,
     });
-    expect(after.epoch).toBe(before.epoch + (before.flag.failover === false ? 0 : 1));
+    expect(after.epoch).toBe(before.epoch + 2);
+    expect(after.flag.mirror).toBeUndefined();
     expect(after.active).not.toBe(color);
   });
 
   test("a release that dies after the switch is rolled back during the watch", async () => {
     const color = await release(s, "v4", { crashAfter: 6 });
     const before = await s.control.state();
+    // Mirroring off: validation is its two rounds (with it, the wait for live traffic to copy adds rounds,
+    // whose canaries would crash the release before the switch).
     const res = await s.control.deploy({
       version: "v4",
       thresholds: { probeIntervalMs: 100, minSamples: 4 },
       watchSeconds: 20,
+      mirrorPercent: 0,
     });
     const done = await s.control.waitFor(res.json.id);
     expect(done.status).toBe("rolled_back");

@@ -44,3 +44,24 @@ test(`bounded between flushes: at most MAX_PATHS (${MAX_PATHS}) path keys per co
   expect(sum("requests")).toBe(paths + 1);
   expect(sum("errors5xx")).toBe(paths / 2);
 });
+
+test("mirrored copies are counted apart from served traffic, with skipped copies", () => {
+  const c = new Counters();
+  c.record(4, "blue", "/ingest", 200, 12, false, false);
+  c.mirrored(4, "green", 200, 30, false);
+  c.mirrored(4, "green", 504, 4000, true);
+  c.mirrored(4, "green", 429, 8, false);
+  c.mirrorSkipped(4, "green");
+  const [batch] = c.take(10_000);
+  // Copies are not served traffic: green served nothing.
+  expect(batch?.colors.green).toMatchObject({ requests: 0, errors5xx: 0, timeouts: 0 });
+  expect(batch?.colors.green.mirrored).toEqual({
+    requests: 3,
+    accepted: 1,
+    errors5xx: 1,
+    timeouts: 1,
+    skipped: 1,
+    latency: [0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0],
+  });
+  expect(batch?.colors.blue.mirrored).toBeUndefined();
+});

@@ -1,5 +1,5 @@
 import { bucketOf, emptyHistogram } from "../shared/latency";
-import type { Color, ColorCounters, CounterFlush } from "../shared/schemas";
+import type { Color, ColorCounters, CounterFlush, MirrorCounters } from "../shared/schemas";
 
 const FLUSH_INTERVAL_MS = 1000;
 /** The path key for every request outside the configured CANARY paths (keeps the set bounded). */
@@ -91,6 +91,28 @@ export class Counters {
     }
     p.requests++;
     if (error) p.errors5xx++;
+  }
+
+  private mirrorCounts(epoch: number, color: Color): MirrorCounters {
+    const c = this.counters(epoch, color);
+    c.mirrored ??= { requests: 0, accepted: 0, errors5xx: 0, timeouts: 0, skipped: 0, latency: emptyHistogram() };
+    return c.mirrored;
+  }
+
+  /** One mirrored copy's outcome (README, "Mirroring"): kept apart from the served traffic above. */
+  mirrored(epoch: number, color: Color, status: number, latencyMs: number, timedOut: boolean): void {
+    const m = this.mirrorCounts(epoch, color);
+    m.requests++;
+    if (status >= 200 && status < 300) m.accepted++;
+    if (status >= 500) m.errors5xx++;
+    if (timedOut) m.timeouts++;
+    const b = bucketOf(latencyMs);
+    m.latency[b] = (m.latency[b] ?? 0) + 1;
+  }
+
+  /** A copy not sent: this isolate already had its bound of copies in flight. */
+  mirrorSkipped(epoch: number, color: Color): void {
+    this.mirrorCounts(epoch, color).skipped++;
   }
 
   /** This isolate stopped sending new requests to `color` (outlier ejection). */

@@ -42,7 +42,7 @@ async function stopAndProve(title: string, s: Stack): Promise<ProducerStats[]> {
 }
 
 test(
-  "npm start's scenario under load through the bundled action: good v2, manual rollback, bad v3 rolled back; every entry stored once, no 5xx",
+  "npm start's scenario under load through the bundled action: good v2, manual rollback, v4 rejected on mirrored load, bad v3 rolled back; every entry stored once, no 5xx",
   async () => {
     const s = await startStack({ drainSeconds: 2 });
     stack = s;
@@ -54,20 +54,26 @@ test(
     const lines: string[] = [];
     const results = await runScenario(s, deployer, files, (l) => lines.push(l));
     console.log(`[zero-loss] scenario\n${lines.join("\n")}`);
-    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
+    // v4's probes pass; the copies of live ingest it could not keep up with failed it.
+    expect(results[2]?.reason).toMatch(/^mirror_\w+ check failed/);
     // v3 passed validation and died once serving: the watch caught it, not validation.
-    expect(results[2]?.reason).toMatch(/check failed/);
+    expect(results[3]?.reason).toMatch(/check failed/);
     const state = await s.control.state();
     expect(state.active).toBe("blue");
     expect(state.deployment).toMatchObject({ version: "v3", status: "rolled_back", color: "green" });
     expect(deployer.deploys).toEqual([
       { color: "green", version: "v2" },
+      { color: "green", version: "v4" },
       { color: "green", version: "v3" },
     ]);
     // Keep the load on past the revert and the routers' flag cache.
     await sleep(1500);
 
-    const stats = await stopAndProve("deploy v2 → manual rollback → bad v3 rolled back", s);
+    const stats = await stopAndProve(
+      "deploy v2 → manual rollback → v4 rejected on mirrored load → bad v3 rolled back",
+      s,
+    );
     const served = stats.filter(isShipper).map((st) => st.servedBy);
     // Traffic really moved: every shipper was served by both colors, and v3 stored entries before it died.
     expect(served.every((by) => (by.blue ?? 0) > 0 && (by.green ?? 0) > 0)).toBe(true);

@@ -1,5 +1,6 @@
 // The scripted scenario `npm start` shows and the zero-loss suite asserts: real producers ship logs through
-// the Worker while the bundled action deploys, rolls back by hand, and deploys a release that dies under load.
+// the Worker while the bundled action deploys, rolls back by hand, deploys a release that mirrored live load
+// rejects before it serves, and a release that dies under load once it serves.
 import type { Color } from "../../shared";
 import type { FaultsByVersion } from "../platform/faults";
 import { HttpShipper } from "../producers/http-shipper";
@@ -10,10 +11,16 @@ import type { Deployer } from "./deployer";
 import type { Stack } from "./stack";
 
 /**
- * v3 passes validation (its few canary batches are fine), then its process dies under the producers' load
- * once it is serving: the watch must catch it and put the flag back.
+ * v4 is fast for single probes and slow under load (a request finding more than four others in progress
+ * waits 1.5 s): validated on copies of all live ingest (mirror-percent 100), it cannot keep up and fails
+ * before it gets any traffic. v3 passes validation (its few canary batches are fine; deployed with
+ * mirror-percent 0, or the copies would kill it during validation), then its process dies under the
+ * producers' load once it is serving: the watch must catch it and put the flag back.
  */
-export const SCENARIO_FAULTS: FaultsByVersion = { v3: { crashAfter: 60 } };
+export const SCENARIO_FAULTS: FaultsByVersion = {
+  v3: { crashAfter: 60 },
+  v4: { slowIngestMs: 150, slowUnderLoad: { above: 4, ms: 1500 } },
+};
 
 /** Quick probe rounds and a short watch, so the whole scenario takes well under a minute. */
 const TUNING = {
@@ -41,8 +48,9 @@ export interface StepResult {
 }
 
 /**
- * The order: a good release, the operator's rollback to the previous version, then a bad release. The bad
- * one comes last because its color is left dead, and a rollback must land on a color that still serves.
+ * The order: a good release, the operator's rollback to the previous version, a release rejected on mirrored
+ * load, then a bad release. The bad one comes last because its color is left dead, and a rollback must land on
+ * a color that still serves.
  */
 const steps = (deployCommand: string): Step[] => [
   {
@@ -61,8 +69,13 @@ const steps = (deployCommand: string): Step[] => [
     },
   },
   {
+    title: "deploy v4 (slow under mirrored load)",
+    inputs: { version: "v4", "deploy-command": deployCommand, ...TUNING, "mirror-percent": "100" },
+    want: { code: 1, result: "failed", active: "blue", outputs: { "active-color": "blue", version: "v4" } },
+  },
+  {
     title: "deploy bad v3 (dies under load)",
-    inputs: { version: "v3", "deploy-command": deployCommand, ...TUNING },
+    inputs: { version: "v3", "deploy-command": deployCommand, ...TUNING, "mirror-percent": "0" },
     want: { code: 1, result: "rolled_back", active: "blue", outputs: { "active-color": "blue", version: "v3" } },
   },
 ];
@@ -129,6 +142,16 @@ export async function runScenario(
           : ` — expected exit ${step.want.code}, result=${step.want.result}, active=${step.want.active}, ` +
             `outputs ${JSON.stringify(step.want.outputs)}; got ${JSON.stringify(run.outputs)}`),
     );
+    const d = state.deployment;
+    if (step.inputs.command !== "rollback" && d?.summary) {
+      const m = d.mirror;
+      const { samples, errors, p95Ms } = d.summary;
+      const within = p95Ms !== null && p95Ms <= d.thresholds.maxP95Ms && errors === 0 ? "within" : "beyond";
+      log(
+        `  probes alone: ${samples} samples, ${errors} failed, p95 ${p95Ms} ms (${within} maxP95Ms ${d.thresholds.maxP95Ms})`,
+      );
+      if (m) log(`  mirrored ${m.percent} % of live ingest: ${m.status}; ${m.detail}`);
+    }
     results.push(r);
   }
   return results;

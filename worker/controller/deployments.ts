@@ -12,6 +12,7 @@ import { type Core, iso } from "./core";
 import { drainStatus, settleDrains } from "./drain";
 import { setFailover } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
+import { newMirrorReport } from "./mirror-verdict";
 import { fail, ok, type Result } from "./result";
 import { planSteps } from "./step-record";
 import { beginTraffic, watchPassed } from "./steps";
@@ -67,11 +68,13 @@ export async function startDeployment(
     steps: [{ status: "validating", at, detail: `validating ${req.version} on ${color}` }],
     probes: [],
     ...planSteps(req, watchSeconds),
+    mirror: newMirrorReport(req.mirrorPercent),
   };
   core.s.deployment = d;
   core.s.samples = emptySamples();
   recordHistory(core, deploymentEntry(d));
-  // The standby is about to run an unvalidated release: routers must not fail over to it meanwhile.
+  // The standby is about to run an unvalidated release: routers must not fail over to it meanwhile, and
+  // (the same write) copy live ingest to it for validation.
   await setFailover(core, false);
   core.nextProbeAt = Date.now();
   await core.wake(core.nextProbeAt);

@@ -41,21 +41,28 @@ test("validating: off; a validated candidate: on; after the switch (old release 
   const slow = { ...FAST.thresholds, minSamples: 40, probeIntervalMs: 200 };
   const res = await s.control.deploy({ version: "v2", autoPromote: false, ...FAST, thresholds: slow });
   expect(res.status).toBe(201);
-  // Written before the 201: the standby runs an unvalidated release. A new epoch, traffic unmoved.
+  // Written before the 201: the standby runs an unvalidated release. A new epoch, traffic unmoved; the same
+  // write starts mirroring live ingest to the candidate (README, "Mirroring").
   const validating = await flag();
-  expect(validating).toMatchObject({ color: before.active, failover: false, epoch: before.epoch + 1 });
+  const mirror = { color: before.standby, percent: 10 };
+  expect(validating).toMatchObject({ color: before.active, failover: false, epoch: before.epoch + 1, mirror });
   await s.control.waitFor(res.json.id, "awaiting_promotion");
-  expect(await flag()).toMatchObject({ color: before.active, failover: true, epoch: before.epoch + 2 });
+  expect(await flag()).toMatchObject({ color: before.active, failover: true, epoch: before.epoch + 2, mirror });
   await s.control.call<Deployment>("POST", `/api/deployments/${res.json.id}/promote`);
   expect((await s.control.waitFor(res.json.id)).status).toBe("succeeded");
-  expect(await flag()).toMatchObject({ color: before.standby, failover: true, epoch: before.epoch + 3 });
+  const after = await flag();
+  expect(after).toMatchObject({ color: before.standby, failover: true, epoch: before.epoch + 3 });
+  expect(after.mirror).toBeUndefined();
 });
 
 test("a release that fails validation keeps failover off; so does a manual rollback away from a color", async () => {
   const before = await release("v3-bad", { errorRate: 1 });
   const res = await s.control.deploy({ version: "v3-bad", ...FAST });
   expect((await s.control.waitFor(res.json.id)).status).toBe("failed");
-  expect(await flag()).toMatchObject({ color: before.active, failover: false, epoch: before.epoch + 1 });
+  // Validation start (failover off, mirror on), then the failure takes the mirror out.
+  const failed = await flag();
+  expect(failed).toMatchObject({ color: before.active, failover: false, epoch: before.epoch + 2 });
+  expect(failed.mirror).toBeUndefined();
   // A good release again, then a manual rollback away from it.
   await release("v4");
   const ok = await s.control.deploy({ version: "v4", ...FAST });

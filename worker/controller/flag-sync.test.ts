@@ -74,10 +74,12 @@ describe("the flag in KV follows the controller's", () => {
     const d = await sim.control.deploy({ version: "v-long", thresholds: { probeIntervalMs: 100, minSamples: 1000 } });
     expect(d.status).toBe(201);
     try {
-      const bogus: Flag = { ...s.flag, color: s.standby, epoch: s.flag.epoch + 7, updatedAt: new Date().toISOString() };
+      // The deployment wrote its own flag (failover off, the mirror on): that is the one to repair.
+      const { flag } = await sim.control.state();
+      const bogus: Flag = { ...flag, color: s.standby, epoch: flag.epoch + 7, updatedAt: new Date().toISOString() };
       await sim.putKv(JSON.stringify(bogus));
-      const repaired = await until("KV to be repaired", kvFlag, (f) => f?.epoch === s.flag.epoch, 5000);
-      expect(repaired).toEqual(s.flag);
+      const repaired = await until("KV to be repaired", kvFlag, (f) => f?.epoch === flag.epoch, 5000);
+      expect(repaired).toEqual(flag);
     } finally {
       await sim.control.call("POST", `/api/deployments/${d.json.id}/abort`);
     }
@@ -164,9 +166,11 @@ describe("every alarm task can run twice", () => {
       expect(after.status).toBe("aborted");
       expect(after.steps.filter((x: Deployment["steps"][number]) => x.status === "aborted")).toHaveLength(1);
     });
-    // Traffic never moved: only failover went on for the validated candidate and off again at the abort.
+    // Traffic never moved: the mirror went on at validation start, failover on for the validated candidate,
+    // both off again at the abort.
     const after = ((await sim.control.state()) as State).flag;
     expect(after).toMatchObject({ color: s.flag.color, deploymentId: s.flag.deploymentId, failover: false });
-    expect(after.epoch).toBe(s.flag.epoch + 2);
+    expect(after.mirror).toBeUndefined();
+    expect(after.epoch).toBe(s.flag.epoch + 3);
   });
 });

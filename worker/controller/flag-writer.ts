@@ -5,11 +5,14 @@ import { startConvergence } from "./convergence";
 import type { Core } from "./core";
 import { drainDue } from "./drain";
 import { markFailed, markOutOfSync, markSynced } from "./flag-sync";
+import { mirrorOf } from "./mirror-verdict";
 import { iso } from "./time";
 
 /**
  * Flag change: the new flag is persisted first (KV marked behind), then written to KV. `failover` says
- * whether routers may fail over to (and eject towards) the standby: README, "Failover target".
+ * whether routers may fail over to (and eject towards) the standby: README, "Failover target". `mirror`
+ * follows the running deployment's status (README, "Mirroring"): every flag written while it validates or
+ * awaits promotion carries it, the first one leaving those statuses drops it.
  */
 export async function writeFlag(
   core: Core,
@@ -19,15 +22,20 @@ export async function writeFlag(
   split?: Split,
 ): Promise<void> {
   const now = Date.now();
+  const epoch = core.s.flag.epoch + 1;
+  const mirror = mirrorOf(core.s.deployment);
   // Every write without a split clears it: a revert, a rollback or the 100 % step sends all traffic to `color`.
   core.s.flag = {
     color,
-    epoch: core.s.flag.epoch + 1,
+    epoch,
     deploymentId,
     updatedAt: iso(now),
     failover,
     ...(split && { split }),
+    ...(mirror && { mirror }),
   };
+  const report = core.s.deployment?.mirror;
+  if (mirror && report && report.fromEpoch === null) report.fromEpoch = epoch;
   core.s.convergence = startConvergence(core.s.flag, now);
   markOutOfSync(core.s.flagSync, now);
   await core.commit();
@@ -35,12 +43,14 @@ export async function writeFlag(
 }
 
 /**
- * Only the flag's `failover` changes (traffic stays): a write with a new epoch, since routers take a
- * flag for new by its epoch. Persists the state either way.
+ * Only the flag's `failover` (and its `mirror`, by the deployment's status) changes, traffic stays: a write
+ * with a new epoch, since routers take a flag for new by its epoch. Persists the state either way.
  */
 export async function setFailover(core: Core, failover: boolean): Promise<void> {
   const { flag } = core.s;
-  if ((flag.failover !== false) === failover) return core.commit();
+  const mirror = mirrorOf(core.s.deployment);
+  const sameMirror = JSON.stringify(flag.mirror) === JSON.stringify(mirror);
+  if ((flag.failover !== false) === failover && sameMirror) return core.commit();
   await writeFlag(core, flag.color, flag.deploymentId, failover, flag.split);
 }
 

@@ -6,6 +6,7 @@ import { type Core, iso } from "./core";
 import { setFailover } from "./flag-writer";
 import { recordHealth } from "./health";
 import { identityProblem, noteIdentity } from "./identity";
+import { judgeMirror, mirrorAllows } from "./mirror-verdict";
 import { addProbe } from "./probe-log";
 import { beginTraffic } from "./steps";
 import { breach, setStatus } from "./transitions";
@@ -72,11 +73,22 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   }
   // A wrong version is never a fluke: stop at once.
   if (health.version !== null && health.version !== d.version) return breach(core, d, "health", health.detail);
+  // Mirrored live traffic is the stronger evidence (README, "Mirroring"): its failures come first.
+  const m = p === "pre" && d.mirror?.status === "collecting" ? d.mirror : null;
+  const mirrored = m ? judgeMirror(m, d.thresholds) : null;
+  if (m && mirrored?.kind === "fail") {
+    m.status = "failed";
+    m.detail = mirrored.reason;
+    addProbe(d, { phase: p, check: mirrored.check, ok: false, at, detail: mirrored.reason });
+    return breach(core, d, mirrored.check, mirrored.reason);
+  }
   const verdict = judge(samples, d.thresholds);
   if (verdict.kind === "fail") return breach(core, d, verdict.check, verdict.reason);
 
   if (phase !== "validating") return judgeWatch(core, d, at);
   if (verdict.kind === "pass") {
+    if (!mirrorAllows(d, mirrored, Date.now())) return core.commit();
+    if (m) addProbe(d, { phase: p, check: "mirror", ok: true, at, detail: m.detail });
     if (d.autoPromote) return beginTraffic(core, d, "validation passed, auto-promote");
     setStatus(d, "awaiting_promotion", "validation passed; waiting for promote");
     // A validated candidate may take failover traffic.

@@ -4,6 +4,7 @@ import type { Core } from "./core";
 import { noteOlderTraffic } from "./drain";
 import { takeEjections } from "./ejections";
 import { addCounts } from "./evidence";
+import { addMirrored, MIRRORED_STATUSES } from "./mirror-verdict";
 
 const TRAFFIC_BROADCAST_MS = 1000;
 
@@ -27,6 +28,13 @@ export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()
       addCounts(d.watch, batch.colors[d.color]);
     }
     takeEjections(core, batch, now);
+    // Copies to the candidate under this deployment's mirror flags (older epochs mirrored for someone else),
+    // and the live traffic there was to copy (routers still on an older flag included).
+    const m = d?.mirror;
+    if (d && m && MIRRORED_STATUSES.includes(d.status) && m.fromEpoch !== null) {
+      m.live = (m.live ?? 0) + batch.colors[d.previousColor].requests;
+      if (batch.epoch >= m.fromEpoch) addMirrored(m, batch.colors[d.color].mirrored);
+    }
   }
   core.refreshConvergence(now);
   if (milestone && hub.size) hub.broadcast("state", core.snapshot());

@@ -1,6 +1,7 @@
 import { flagCache } from "../flag";
 import { flagSource, isolate } from "../isolate";
 import { bufferedBytes } from "./body";
+import { mirrorsInFlight } from "./mirror";
 
 /** This isolate's router state for `GET /healthz` (tests and benchmarks count KV and fast-path reads, timeouts, ejections). */
 export const routerHealth = () => ({
@@ -15,4 +16,5 @@ export const routerHealth = () => ({
   ejections: isolate.counters.totals.ejections,
   ejected: isolate.ejection.ejected(),
   bufferedBytes: bufferedBytes(),
+  mirrorsInFlight: mirrorsInFlight(),
 });

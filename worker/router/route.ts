@@ -8,6 +8,7 @@ import { attempt, type Outcome } from "./attempt";
 import { type Body, readBody, releaseBody, uploadAllowanceMs } from "./body";
 import { ejectable, failed } from "./failover";
 import { idempotencyKey } from "./idempotency";
+import { mirror } from "./mirror";
 import { previewColor } from "./preview";
 import { errorJson, passThrough, unavailable } from "./respond";
 import { splitPick } from "./split";
@@ -121,8 +122,15 @@ async function forward(
   const failedOverFrom = served === first ? null : first;
   if (!body.replayable && body.cut === "too_large")
     return errorJson(413, "payload_too_large", `body exceeds ${cfg.maxBodyBytes} bytes`);
-  if (outcome.kind === "response" && (preview || !failed(outcome, cfg.failoverOn)))
+  if (outcome.kind === "response" && (preview || !failed(outcome, cfg.failoverOn))) {
+    // A validating color gets copies (README, "Mirroring"); without a mirror in the flag, this one check.
+    if (flag.mirror) {
+      const to = { ...flag.mirror, epoch: flag.epoch, url: targetUrl(cfg.origins[flag.mirror.color], target) };
+      const from = { method: request.method, headers, body, path, preview, served, status: outcome.status };
+      mirror({ env, ctx, counters: at.counters, to, from, timeoutMs });
+    }
     return passThrough(outcome.response, served, flag.epoch, failedOverFrom);
+  }
   outcome.response?.body?.cancel().catch(() => undefined);
   // The failure's story, built only on this path.
   const trail = failedOverFrom

@@ -126,6 +126,16 @@ const PHASE_ICON = { done: "✓", current: "●", failed: "✕", pending: "○",
 const summaryLine = (name, checks, failed, p95) =>
   `<li><strong>${name}:</strong> ${checks} checks · <span class="${failed ? "bad-text" : ""}">${failed} failed</span> · p95 ${millis(p95)}</li>`;
 
+/**
+ * Validation on mirrored live traffic (README, "Mirroring").
+ * @param {NonNullable<Deployment["mirror"]>} m
+ */
+function mirrorLine(m) {
+  const rate = m.acceptRate === null ? "n/a" : `${(m.acceptRate * 100).toFixed(1)} %`;
+  const bad = m.status === "failed" ? "bad-text" : "";
+  return `<li class="mirror" title="${esc(m.detail)}"><strong>Mirrored ${m.percent} %:</strong> <span class="${bad}">${esc(m.status)}</span> · ${m.requests} copies · accepted ${rate} · ${m.skipped} skipped · <span class="${m.errors5xx ? "bad-text" : ""}">${m.errors5xx} 5xx</span> · p95 ≤ ${millis(m.p95Ms)}</li>`;
+}
+
 /** Nearest-rank 95th percentile. @param {number[]} values */
 function p95Of(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -140,6 +150,7 @@ function p95Of(values) {
 function probeSummary(d) {
   const lines = [];
   if (d.summary) lines.push(summaryLine("Before the switch", d.summary.samples, d.summary.errors, d.summary.p95Ms));
+  if (d.mirror && d.mirror.status !== "off") lines.push(mirrorLine(d.mirror));
   // A readback's latency is the platform's indexing delay, not a request's: it gets a line of its own.
   const post = d.probes.filter((p) => p.phase === "post" && p.check !== "readback");
   const readbacks = d.probes.filter((p) => p.check === "readback");
