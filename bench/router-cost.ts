@@ -13,10 +13,21 @@ export const TARGETS = ["router", "bare", "direct"] as const;
 export type Target = (typeof TARGETS)[number];
 export type WorkerName = Exclude<Target, "direct">;
 /**
- * Other routers in the same workerd rounds: ours with `FLAG_FAST_PATH=off`, and the router of main just
- * before the zero-loss changes (issue 10: timeouts, failover, ejection, content keys), built from git.
+ * Other routers in the same workerd rounds: ours with `FLAG_FAST_PATH=off`, ours with a flag that mirrors
+ * MIRROR_PERCENT of ingest (issue 15, README "Mirroring"; the copies go to the same origin), and the router of
+ * main just before the zero-loss changes (issue 10: timeouts, failover, ejection, content keys), built from git.
  */
-export const VARIANTS = ["fastPathOff", "beforeZeroLoss"] as const;
+export const VARIANTS = ["fastPathOff", "mirroring", "beforeZeroLoss"] as const;
+/** The default mirrorPercent. */
+export const MIRROR_PERCENT = 10;
+const MIRROR_FLAG = JSON.stringify({
+  color: "blue",
+  epoch: 1,
+  deploymentId: null,
+  updatedAt: new Date(0).toISOString(),
+  failover: false,
+  mirror: { color: "green", percent: MIRROR_PERCENT },
+});
 export type Variant = (typeof VARIANTS)[number];
 /** main just before the zero-loss router changes landed. */
 export const BEFORE_ZERO_LOSS = "ea16b4e";
@@ -160,9 +171,14 @@ const start = (
   body: string,
   extra: Record<string, string> = {},
   config = CONFIG[w],
+  routing: Record<string, string> = {},
 ) =>
-  startInWorkerd(config, bundle, { ...vars(w, origin, flagCacheMs), ...extra }, (url) =>
-    fetch(`${url}/ingest`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }),
+  startInWorkerd(
+    config,
+    bundle,
+    { ...vars(w, origin, flagCacheMs), ...extra },
+    (url) => fetch(`${url}/ingest`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }),
+    routing,
   );
 
 /**
@@ -199,6 +215,9 @@ async function inWorkerd(opts: RouterCostOptions, origin: Origin, bundles: Recor
     const at: Record<string, Endpoint> & { router: Endpoint } = {
       router: await up(start("router", bundles.router, origin, opts.flagCacheMs, body)),
       fastPathOff: await up(start("router", bundles.router, origin, opts.flagCacheMs, body, { FLAG_FAST_PATH: "off" })),
+      mirroring: await up(
+        start("router", bundles.router, origin, opts.flagCacheMs, body, {}, CONFIG.router, { active: MIRROR_FLAG }),
+      ),
     };
     const before = await routerAt(BEFORE_ZERO_LOSS);
     if (before)
@@ -208,8 +227,8 @@ async function inWorkerd(opts: RouterCostOptions, origin: Origin, bundles: Recor
     at.direct = { url: origin.url };
     const kv: KvReads = { reads: 0, requests: 0, seconds: 0, flagCacheMs: opts.flagCacheMs };
     const all = await interleave("workerd", at, opts.rounds, opts, kv);
-    const { fastPathOff: off, beforeZeroLoss: old, ...rounds } = all;
-    const variants: RouterCost["variants"] = { fastPathOff: off, ...(old ? { beforeZeroLoss: old } : {}) };
+    const { fastPathOff: off, mirroring, beforeZeroLoss: old, ...rounds } = all;
+    const variants: RouterCost["variants"] = { fastPathOff: off, mirroring, ...(old ? { beforeZeroLoss: old } : {}) };
     return { rounds: rounds as Rounds, variants, kv };
   } finally {
     for (const w of workers) await w.stop();
@@ -238,7 +257,7 @@ export async function measureRouterCost(opts: RouterCostOptions, step: (title: s
     step("bundles (wrangler deploy --dry-run) and cold starts in workerd");
     const { bundles, coldStarts } = await bundleAndColdStart(opts, origin);
     step(
-      `router cost in workerd: router, fast path off, before zero-loss (${BEFORE_ZERO_LOSS}), bare, direct; ${opts.rounds} interleaved rounds`,
+      `router cost in workerd: router, fast path off, with mirroring, before zero-loss (${BEFORE_ZERO_LOSS}), bare, direct; ${opts.rounds} interleaved rounds`,
     );
     const { rounds: workerd, variants, kv } = await inWorkerd(opts, origin, bundles);
     step(`router cost under wrangler dev: ${opts.devRounds} interleaved rounds`);

@@ -4,6 +4,7 @@ import { type Figure, med, NO_TARGET, row, spread } from "./figure";
 import {
   BEFORE_ZERO_LOSS,
   type ColdStart,
+  MIRROR_PERCENT,
   type Round,
   type Rounds,
   type RouterCost,
@@ -68,6 +69,23 @@ function variantFigures(c: RouterCost): Figure[] {
       target: "within the router budget (CPU added ≈ 0)",
       met: null,
     });
+  const mirror = versus(c, "mirroring");
+  if (mirror) {
+    const p99 = (rs: Round[] | undefined) => summary(rs ?? []).p99Ms;
+    figs.push({
+      name: `Router with mirroring (${MIRROR_PERCENT} % copied) / router, workerd: client throughput; client p99 ms; CPU per request added (paired rounds)`,
+      value: `${spread(
+        mirror.ratios.map((r) => 1 / r),
+        2,
+      )}; p99 ${p99(c.variants.mirroring)} vs ${p99(c.workerd.router)}; ${spread(
+        mirror.added.map((a) => -a),
+        0,
+        " µs",
+      )}`,
+      target: "client throughput and p99 within noise (copies go after the answer)",
+      met: null,
+    });
+  }
   const zeroLoss = versus(c, "beforeZeroLoss");
   figs.push({
     name: `Router now / router before the zero-loss changes (${BEFORE_ZERO_LOSS}), workerd: throughput; CPU per request added (paired rounds)`,
@@ -145,6 +163,7 @@ export function routerFigures(c: RouterCost): Figure[] {
 
 const VARIANT_LABELS: Record<Variant, string> = {
   fastPathOff: "router, FLAG_FAST_PATH=off",
+  mirroring: `router mirroring ${MIRROR_PERCENT} % of ingest`,
   beforeZeroLoss: `router at ${BEFORE_ZERO_LOSS} (before zero-loss)`,
 };
 

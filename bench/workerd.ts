@@ -49,13 +49,15 @@ async function processCpuMs(pid: string): Promise<number> {
 
 /**
  * Starts `bundle` in its own workerd process with the bindings of `config` (wrangler.toml stays their single
- * source; KV and Durable Objects in memory), `vars` overriding its vars. Then times `first` as cold start.
+ * source; KV and Durable Objects in memory), `vars` overriding its vars, `routing` put into its ROUTING KV
+ * first (e.g. a flag). Then times `first` as cold start.
  */
 export async function startInWorkerd(
   config: string,
   bundle: WorkerBundle,
   vars: Record<string, string>,
   first: (url: string) => Promise<Response>,
+  routing: Record<string, string> = {},
 ): Promise<WorkerdWorker> {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   // Typed loosely by wrangler (an Omit over an index signature): the vars of wrangler.toml.
@@ -78,6 +80,8 @@ export async function startInWorkerd(
     const pid = [...(await childWorkerds())].find((p) => !before.has(p));
     if (!pid) throw new Error("cannot find the workerd process Miniflare started");
     const cpuMs = () => processCpuMs(pid);
+    const kv = Object.keys(routing).length ? await mf.getKVNamespace("ROUTING") : null;
+    for (const [key, value] of Object.entries(routing)) await kv?.put(key, value);
     const readyCpu = await cpuMs();
     const sent = performance.now();
     const res = await first(url);
