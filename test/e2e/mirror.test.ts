@@ -128,6 +128,7 @@ describe("validation on mirrored live traffic", () => {
         expect(Object.keys(s.servedBy), s.producer).toEqual(["blue"]);
       // The candidates saw many copies (same idempotency keys): none was stored a second time.
       expect(stack.platforms.green.stats.mirrored).toBeGreaterThan(40);
+      expect(stack.platforms.green.stats.duplicates).toBeGreaterThan(0);
     },
     TIMEOUT_MS,
   );
