@@ -18,7 +18,8 @@ const DOCS_SHOT = process.env.UPDATE_DOCS_SCREENSHOT ? "docs/dashboard.png" : nu
 const MAX_SWITCH_TO_SCREEN_MS = 1000;
 // Generous: other test files share the two cores.
 const UI_TIMEOUT_MS = 15_000;
-const FAST = { thresholds: { probeIntervalMs: 150, minSamples: 4 }, autoPromote: false } as const;
+// Validation also waits for minMirrorRequests copies of the live load (README, "Mirroring"): a few suffice here.
+const FAST = { thresholds: { probeIntervalMs: 150, minSamples: 4, minMirrorRequests: 5 }, autoPromote: false } as const;
 const VIEW_TOKEN = "dashboard-test-view-token";
 
 let stack: Stack;
@@ -147,6 +148,10 @@ test("a deployment appears and its steps advance without reload", async () => {
   await shot("02-validating");
   await poll(() => page.locator("#deployment-body .phase.current .label").textContent()).toBe("Awaiting promotion");
   expect(await page.locator("#deployment-body .probes tbody tr").count()).toBeGreaterThanOrEqual(4);
+  // Validated on copies of the live load too: the figures are on the page.
+  await poll(() => page.locator("#deployment-body li.mirror").textContent()).toMatch(
+    /^Mirrored 10 %: passed · \d+ copies · accepted 100\.0 % · 0 skipped · 0 5xx · p95 ≤ /,
+  );
   await poll(() => page.locator("#btn-promote").isVisible()).toBe(true);
   expect(await page.locator("#btn-rollback").isDisabled()).toBe(true);
   expect(await page.evaluate(() => "loadedOnce" in window)).toBe(true); // same document: no reload
