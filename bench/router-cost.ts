@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { bundleWorker, type WorkerBundle } from "../scripts/worker-bundle";
 import { startWorker } from "../test/support/worker";
-import { cannon, type LoadOptions, type LoadResult, ndjsonBatch } from "./load";
+import { atRate, cannon, type LoadOptions, type LoadResult, ndjsonBatch } from "./load";
 import { type Origin, startOrigin } from "./origin";
 import { startInWorkerd, type WorkerdWorker } from "./workerd";
 
@@ -54,12 +54,17 @@ export interface RouterCost {
   workerd: Rounds;
   /** the variants' rounds, interleaved with `workerd`'s; `beforeZeroLoss` is absent when git cannot build it. */
   variants: Partial<Record<Variant, Round[]>>;
+  /**
+   * The same Workers all at once, each at a fixed rate, round by round: CPU per request compared under the
+   * same background in the same window (the closed-loop rounds run one Worker at a time).
+   */
+  atRate: Partial<Record<WorkerName | Variant, Round[]>>;
   /** the same under `wrangler dev` (dev proxy, inspector, request logging), for comparison with older runs. */
   dev: Rounds;
   kv: KvReads;
   bundles: Record<WorkerName, BundleSize>;
   coldStarts: Record<WorkerName, ColdStart[]>;
-  load: LoadOptions & { rounds: number; devRounds: number; batchBytes: number };
+  load: LoadOptions & { rounds: number; devRounds: number; batchBytes: number; rateRounds: number; rate: number };
 }
 
 export interface RouterCostOptions {
@@ -67,6 +72,9 @@ export interface RouterCostOptions {
   devRounds: number;
   load: LoadOptions;
   warmupSeconds: number;
+  /** rounds of the fixed-rate phase: every Worker at once, each at `rate` requests/s. */
+  rateRounds: number;
+  rate: number;
   flagCacheMs: number;
   coldStarts: number;
   log: (line: string) => void;
@@ -128,6 +136,26 @@ async function interleave(
           `p99 ${r.p99Ms} ms${cpuUs === null ? "" : `  CPU ${cpuUs.toFixed(0)} µs/request`}`,
       );
     }
+  }
+  return out;
+}
+
+/** Every Worker at once at `opts.rate`, `opts.rateRounds` times (CPU per request from /proc, per round). */
+async function allAtRate(workers: Record<string, WorkerdWorker>, opts: RouterCostOptions) {
+  const body = ndjsonBatch();
+  const entries = Object.entries(workers);
+  const out: Record<string, Round[]> = Object.fromEntries(entries.map(([n]) => [n, []]));
+  for (let i = 0; i < opts.rateRounds; i++) {
+    const rs = await Promise.all(
+      entries.map(async ([n, w]) => {
+        const cpu0 = await w.cpuMs();
+        const r = await atRate(w.url, body, opts.rate, opts.load.seconds);
+        const cpuUs = (((await w.cpuMs()) - cpu0) * 1000) / r.requests;
+        out[n]?.push({ ...r, cpuUs });
+        return `${n} ${cpuUs.toFixed(0)} µs`;
+      }),
+    );
+    opts.log(`  at ${opts.rate} req/s each, round ${i + 1}/${opts.rateRounds}: CPU per request ${rs.join(", ")}`);
   }
   return out;
 }
@@ -206,32 +234,29 @@ async function routerAt(rev: string): Promise<{ bundle: WorkerBundle; config: st
  */
 async function inWorkerd(opts: RouterCostOptions, origin: Origin, bundles: Record<WorkerName, WorkerBundle>) {
   const body = ndjsonBatch();
-  const workers: WorkerdWorker[] = [];
-  const up = async (w: Promise<WorkerdWorker>) => {
-    workers.push(await w);
-    return workers.at(-1) as WorkerdWorker;
-  };
+  const workers: Record<string, WorkerdWorker> = {};
   try {
-    const at: Record<string, Endpoint> & { router: Endpoint } = {
-      router: await up(start("router", bundles.router, origin, opts.flagCacheMs, body)),
-      fastPathOff: await up(start("router", bundles.router, origin, opts.flagCacheMs, body, { FLAG_FAST_PATH: "off" })),
-      mirroring: await up(
-        start("router", bundles.router, origin, opts.flagCacheMs, body, {}, CONFIG.router, { active: MIRROR_FLAG }),
-      ),
-    };
+    workers.router = await start("router", bundles.router, origin, opts.flagCacheMs, body);
+    workers.fastPathOff = await start("router", bundles.router, origin, opts.flagCacheMs, body, {
+      FLAG_FAST_PATH: "off",
+    });
+    workers.mirroring = await start("router", bundles.router, origin, opts.flagCacheMs, body, {}, CONFIG.router, {
+      active: MIRROR_FLAG,
+    });
     const before = await routerAt(BEFORE_ZERO_LOSS);
     if (before)
-      at.beforeZeroLoss = await up(start("router", before.bundle, origin, opts.flagCacheMs, body, {}, before.config));
+      workers.beforeZeroLoss = await start("router", before.bundle, origin, opts.flagCacheMs, body, {}, before.config);
     else opts.log(`  ${BEFORE_ZERO_LOSS} is not in this clone: no before/after row for the zero-loss changes`);
-    at.bare = await up(start("bare", bundles.bare, origin, opts.flagCacheMs, body));
-    at.direct = { url: origin.url };
+    workers.bare = await start("bare", bundles.bare, origin, opts.flagCacheMs, body);
+    const router = workers.router;
     const kv: KvReads = { reads: 0, requests: 0, seconds: 0, flagCacheMs: opts.flagCacheMs };
-    const all = await interleave("workerd", at, opts.rounds, opts, kv);
+    const all = await interleave("workerd", { ...workers, router, direct: { url: origin.url } }, opts.rounds, opts, kv);
     const { fastPathOff: off, mirroring, beforeZeroLoss: old, ...rounds } = all;
     const variants: RouterCost["variants"] = { fastPathOff: off, mirroring, ...(old ? { beforeZeroLoss: old } : {}) };
-    return { rounds: rounds as Rounds, variants, kv };
+    const atRate = await allAtRate(workers, opts);
+    return { rounds: rounds as Rounds, variants, atRate, kv };
   } finally {
-    for (const w of workers) await w.stop();
+    for (const w of Object.values(workers)) await w.stop();
   }
 }
 
@@ -259,13 +284,14 @@ export async function measureRouterCost(opts: RouterCostOptions, step: (title: s
     step(
       `router cost in workerd: router, fast path off, with mirroring, before zero-loss (${BEFORE_ZERO_LOSS}), bare, direct; ${opts.rounds} interleaved rounds`,
     );
-    const { rounds: workerd, variants, kv } = await inWorkerd(opts, origin, bundles);
+    const { rounds: workerd, variants, atRate, kv } = await inWorkerd(opts, origin, bundles);
     step(`router cost under wrangler dev: ${opts.devRounds} interleaved rounds`);
     const dev = await inWranglerDev(opts, origin);
     const size = ({ entryBytes, totalBytes, gzipBytes }: WorkerBundle) => ({ entryBytes, totalBytes, gzipBytes });
     return {
       workerd,
       variants,
+      atRate,
       dev,
       kv,
       bundles: { router: size(bundles.router), bare: size(bundles.bare) },
@@ -274,6 +300,8 @@ export async function measureRouterCost(opts: RouterCostOptions, step: (title: s
         ...opts.load,
         rounds: opts.rounds,
         devRounds: opts.devRounds,
+        rateRounds: opts.rateRounds,
+        rate: opts.rate,
         batchBytes: Buffer.byteLength(ndjsonBatch()),
       },
     };

@@ -32,6 +32,8 @@ const router = await measureRouterCost(
     devRounds: 3,
     load: { connections: 10, seconds: 5 },
     warmupSeconds: 2,
+    rateRounds: 8,
+    rate: 200,
     flagCacheMs: FLAG_CACHE_MS,
     coldStarts: 5,
     log: (line) => console.log(line),
