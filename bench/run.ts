@@ -33,7 +33,7 @@ const router = await measureRouterCost(
     load: { connections: 10, seconds: 5 },
     warmupSeconds: 2,
     rateRounds: 8,
-    rate: 200,
+    rate: 150,
     flagCacheMs: FLAG_CACHE_MS,
     coldStarts: 5,
     log: (line) => console.log(line),
