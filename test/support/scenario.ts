@@ -69,7 +69,7 @@ const steps = (deployCommand: string): Step[] => [
     },
   },
   {
-    title: "deploy v4 (slow under mirrored load)",
+    title: "deploy v4 (slow under load)",
     inputs: { version: "v4", "deploy-command": deployCommand, ...TUNING, "mirror-percent": "100" },
     want: { code: 1, result: "failed", active: "blue", outputs: { "active-color": "blue", version: "v4" } },
   },
