@@ -42,7 +42,13 @@ export interface CellResult {
  * it; a short validation (2 rounds). The watch outlasts the worst case: routers reach the new color up to
  * FLAG_CACHE_MS (3 s) after the switch, and a probe of a slow or hung origin takes its 5 s timeout to fail.
  */
-const DEPLOY = { thresholds: { probeIntervalMs: 1000, minSamples: 4, maxP95Ms: 3000 }, watchSeconds: 10 };
+// Mirroring off: the faults start after the switch, and validating on copies would add the wait for
+// minMirrorRequests to every cell (mirroring under load is test/e2e/mirror.test.ts).
+const DEPLOY = {
+  thresholds: { probeIntervalMs: 1000, minSamples: 4, maxP95Ms: 3000 },
+  watchSeconds: 10,
+  mirrorPercent: 0,
+};
 const WARMUP_MS = 1000;
 
 export interface CellOptions {
