@@ -8,8 +8,9 @@ import { putLocalKv } from "../../test/support/local-kv";
 
 const TOKEN = "mirror-test-token";
 const TIMEOUT_MS = 1500;
-/** MAX_MIRRORS_IN_FLIGHT (mirror.ts; importing it would pull the Worker's runtime types into the test). */
+/** MAX_MIRRORS_IN_FLIGHT and MIRROR_BUDGET_BYTES (mirror.ts; importing them would pull the Worker's runtime types into the test). */
 const MAX_MIRRORS_IN_FLIGHT = 16;
+const MIRROR_BUDGET_BYTES = 8 * 1024 * 1024;
 
 // A deployment validating green, as the controller writes it: traffic on blue, no failover, every live
 // ingest request copied to green. Written before the Worker starts, so the controller adopts it.
@@ -111,5 +112,37 @@ describe("mirroring live ingest to the validating color", () => {
     } finally {
       green.setDelay(0);
     }
+  });
+});
+
+describe("the bytes of copies in flight are bounded too", () => {
+  let pair: EchoPair;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bg-mirror-bytes-"));
+    await putLocalKv(dir, "active", JSON.stringify(FLAG));
+    // The default REPLAY_BUFFER_BYTES (4 MiB): 3 MiB bodies are buffered, so each may be copied.
+    pair = await echoPair({ CONTROL_TOKEN: TOKEN, ORIGIN_TIMEOUT_MS: String(TIMEOUT_MS), DRAIN_SECONDS: "0" }, dir);
+  });
+  afterAll(async () => {
+    await pair?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test(`copies of 3 MiB bodies to a hung color: as many as fit in MIRROR_BUDGET_BYTES, the rest skipped`, async () => {
+    const size = 3 * 1024 * 1024;
+    const fit = Math.floor(MIRROR_BUDGET_BYTES / size);
+    pair.green.setDelay(Number.POSITIVE_INFINITY);
+    const body = "x".repeat(size);
+    const answers = await Promise.all(
+      Array.from({ length: fit + 2 }, () => fetch(`${pair.worker.url}/ingest`, { method: "POST", body })),
+    );
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+    await expect.poll(() => pair.green.seen.length, { timeout: 10_000 }).toBe(fit);
+    // Each copy ends at its own timeout; then nothing more arrives.
+    await sleep(TIMEOUT_MS + 1000);
+    expect(pair.green.seen.length).toBe(fit);
+    expect(pair.green.seen.every((s) => s.body.length === size)).toBe(true);
   });
 });
