@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sleep } from "../../test/support/api";
 import { type Stack, startStack } from "../../test/support/stack";
 
-const FAST = { thresholds: { probeIntervalMs: 100, minSamples: 4 } };
+// Mirroring off: these tests send live traffic, and validating on its copies (mirror.test.ts) would add
+// the time 10 % of it takes to make minMirrorRequests to every deployment here.
+const FAST = { mirrorPercent: 0, thresholds: { probeIntervalMs: 100, minSamples: 4 } };
 
 /** Requests through the Worker every `everyMs` until stopped. */
 function steady(url: string, everyMs = 40) {
