@@ -1,4 +1,5 @@
-import { LATENCY_BUCKETS_MS } from "./schemas";
+/** Latency histogram bucket upper bounds (ms) shared by router counters and reports. */
+export const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
 
 export const emptyHistogram = (): number[] => new Array(LATENCY_BUCKETS_MS.length + 1).fill(0);
 
