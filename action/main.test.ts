@@ -1,14 +1,10 @@
 // run() in-process against the real Worker (wrangler dev) and real local origins; only GitHub's REST
 // API is faked (msw). The tests share one Worker and run in order: each starts from the state the
 // previous one left (noted at the top of each).
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Deployment } from "../shared";
-import { actionFiles, inputEnv, REPOSITORY, SHA } from "../test/support/action-env";
-import { type Deployer, startDeployer } from "../test/support/deployer";
-import { fakeGithub } from "../test/support/github-api";
-import { type Stack, startStack } from "../test/support/stack";
-import { run } from "./main";
+import { REPOSITORY, SHA } from "../test/support/action-env";
+import { actionHarness } from "../test/support/action-harness";
 
 // Quick probes; a p95 limit loose enough for a busy 2-core machine; no live traffic runs here, so
 // the watches need none (minRouterRequests 0).
@@ -16,75 +12,29 @@ const THRESHOLDS = { probeIntervalMs: 100, minSamples: 4, maxP95Ms: 5000, minRou
 const FAST = { thresholds: JSON.stringify(THRESHOLDS), "watch-seconds": "1" };
 const GITHUB_TOKEN = "ghs_fake_token_for_tests";
 
-const github = fakeGithub(REPOSITORY);
-const msw = setupServer(...github.handlers);
-let stack: Stack;
-let deployer: Deployer;
-let files: Awaited<ReturnType<typeof actionFiles>>;
-
-beforeAll(async () => {
-  stack = await startStack({ drainSeconds: 1 });
-  // v-crash survives one validation round (3 canaries, one per CANARY entry) and dies after the switch.
-  deployer = await startDeployer(stack, { "v-500": { errorRate: 1 }, "v-crash": { crashAfter: 3 } });
-  files = await actionFiles();
-  // Only GitHub is faked: the Worker and the origins are real and reached over loopback.
-  msw.listen({
-    onUnhandledRequest: (req, print) => {
-      if (new URL(req.url).hostname === "api.github.com") print.error();
-    },
-  });
-});
-
-afterAll(async () => {
-  msw.close();
-  await deployer?.close();
-  await stack?.stop();
-  await files?.cleanup();
-});
-
-afterEach(() => {
-  vi.unstubAllEnvs();
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-/** Runs the action as a step with these inputs; returns its outputs, summary, log and whether it failed. */
-async function runAction(inputs: Record<string, string>) {
-  await files.reset();
-  const env = { ...files.env, ...inputEnv({ "worker-url": stack.worker.url, token: stack.token, ...inputs }) };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  let log = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    log += chunk.toString();
-    return true;
-  });
-  await run();
-  vi.restoreAllMocks();
-  const failed = process.exitCode === 1;
-  process.exitCode = undefined;
-  return { ...(await files.read()), log, failed };
-}
+// v-crash survives one validation round (3 canaries, one per CANARY entry) and dies after the switch.
+const h = actionHarness({ "v-500": { errorRate: 1 }, "v-crash": { crashAfter: 3 } });
 
 const deployInputs = (version: string, more: Record<string, string> = {}) => ({
   version,
-  "deploy-command": deployer.command,
+  "deploy-command": h.deployer.command,
   "github-token": GITHUB_TOKEN,
   environment: "production",
   ...FAST,
   ...more,
 });
 
-const lastGithubDeployment = () => github.deployments.at(-1);
+const lastGithubDeployment = () => h.github.deployments.at(-1);
 
 describe.sequential("run()", () => {
   test("deploy succeeds: outputs, summary, GitHub deployment success and the replaced one inactive", async () => {
     // blue v1 serves; an earlier run recorded v1 in GitHub.
-    const replaced = github.seed("production", "v1");
+    const replaced = h.github.seed("production", "v1");
     // Live traffic through the Worker meanwhile, so the routers' convergence has something to show.
     let sending = true;
     const traffic = (async () => {
       while (sending) {
-        await fetch(`${stack.worker.url}/ingest`, { method: "POST", body: "{}\n" }).then((res) => res.arrayBuffer());
+        await fetch(`${h.stack.worker.url}/ingest`, { method: "POST", body: "{}\n" }).then((res) => res.arrayBuffer());
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
     })();
@@ -92,13 +42,13 @@ describe.sequential("run()", () => {
     // A watch long enough for the routers' reports after the switch to settle (up to FLAG_CACHE_MS for a router to
     // take the new flag, then SETTLE_MS): with a 1 s watch the milestones were only logged when the switch happened
     // to come just after the routers' flag refresh.
-    const r = await runAction(deployInputs("v2", { ...timeouts, "watch-seconds": "4" })).finally(async () => {
+    const r = await h.run(deployInputs("v2", { ...timeouts, "watch-seconds": "4" })).finally(async () => {
       sending = false;
       await traffic;
     });
 
     expect(r.failed, r.log).toBe(false);
-    const state = await stack.control.state();
+    const state = await h.stack.control.state();
     expect(r.outputs).toEqual({
       result: "succeeded",
       "active-color": "green",
@@ -108,8 +58,8 @@ describe.sequential("run()", () => {
     });
     expect(state.active).toBe("green");
     expect(state.colors.green.version).toBe("v2");
-    expect(deployer.deploys.at(-1)).toEqual({ color: "green", version: "v2" });
-    expect(r.log).toContain(`::add-mask::${stack.token}`);
+    expect(h.deployer.deploys.at(-1)).toEqual({ color: "green", version: "v2" });
+    expect(r.log).toContain(`::add-mask::${h.stack.token}`);
     expect(r.log).toContain("deployed v2 to green"); // the deploy-command's own output, streamed
 
     expect(r.summary).toContain("Blue/green deploy: succeeded");
@@ -129,16 +79,16 @@ describe.sequential("run()", () => {
 
     const created = lastGithubDeployment();
     expect(created).toMatchObject({ environment: "production", ref: SHA, payload: { version: "v2", color: "green" } });
-    expect(github.states(created)).toEqual(["in_progress", "success"]);
-    expect(created?.statuses[1]?.environment_url).toBe(stack.worker.url);
+    expect(h.github.states(created)).toEqual(["in_progress", "success"]);
+    expect(created?.statuses[1]?.environment_url).toBe(h.stack.worker.url);
     expect(created?.statuses[1]?.log_url).toBe(`https://github.com/${REPOSITORY}/actions/runs/4242`);
-    expect(github.states(replaced)).toEqual(["success", "inactive"]);
+    expect(h.github.states(replaced)).toEqual(["success", "inactive"]);
   });
 
   test("rollback command flips traffic back and records the restored version in GitHub", async () => {
     // green v2 serves (previous test), blue still runs v1.
     const replaced = lastGithubDeployment();
-    const r = await runAction({ command: "rollback", reason: "bad dashboards", "github-token": GITHUB_TOKEN });
+    const r = await h.run({ command: "rollback", reason: "bad dashboards", "github-token": GITHUB_TOKEN });
 
     expect(r.failed, r.log).toBe(false);
     expect(r.outputs).toMatchObject({
@@ -147,7 +97,7 @@ describe.sequential("run()", () => {
       "previous-color": "green",
       version: "v1",
     });
-    const state = await stack.control.state();
+    const state = await h.stack.control.state();
     expect(state.active).toBe("blue");
     expect(state.history[0]).toMatchObject({ kind: "rollback", status: "rolled_back_manually" });
     expect(state.history[0]?.reason).toContain("bad dashboards; requested by octocat");
@@ -155,14 +105,14 @@ describe.sequential("run()", () => {
 
     const created = lastGithubDeployment();
     expect(created).toMatchObject({ environment: "production", payload: { version: "v1", color: "blue" } });
-    expect(github.states(created)).toEqual(["success"]);
-    expect(github.states(replaced)).toEqual(["in_progress", "success", "inactive"]);
+    expect(h.github.states(created)).toEqual(["success"]);
+    expect(h.github.states(replaced)).toEqual(["in_progress", "success", "inactive"]);
   });
 
   test("validation fails (the new version answers 500): result failed, no traffic moved", async () => {
     // blue v1 serves; green stays warm for a second after the rollback, so the action waits for it.
-    const before = await stack.control.state();
-    const r = await runAction(deployInputs("v-500"));
+    const before = await h.stack.control.state();
+    const r = await h.run(deployInputs("v-500"));
 
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({
@@ -172,7 +122,7 @@ describe.sequential("run()", () => {
       version: "v-500",
     });
     expect(r.log).toMatch(/::error::v-500 failed validation on green: canary check failed: .*; blue serves v1\./);
-    const state = await stack.control.state();
+    const state = await h.stack.control.state();
     expect(state.active).toBe("blue");
     // Traffic never moved: the flag write at validation start (failover off, the mirror on), and the one that
     // took the mirror out when it failed.
@@ -180,42 +130,42 @@ describe.sequential("run()", () => {
     expect(state.flag).toMatchObject({ color: "blue", failover: false });
     expect(r.summary).toContain("Blue/green deploy: failed");
     expect(r.summary).toContain("canary rejected: 500");
-    expect(github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
+    expect(h.github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
   });
 
   test("rollback onto the release that just failed is refused; force overrides", async () => {
     // green still runs v-500 from the previous test.
-    const refused = await runAction({ command: "rollback" });
+    const refused = await h.run({ command: "rollback" });
     expect(refused.failed).toBe(true);
     expect(refused.log).toMatch(/::error::.*409 standby_rejected\): green runs v-500/);
-    expect((await stack.control.state()).active).toBe("blue");
+    expect((await h.stack.control.state()).active).toBe("blue");
 
-    const forced = await runAction({ command: "rollback", force: "true", reason: "operator insists" });
+    const forced = await h.run({ command: "rollback", force: "true", reason: "operator insists" });
     expect(forced.failed, forced.log).toBe(false);
     expect(forced.outputs).toMatchObject({ result: "rolled_back_manually", "active-color": "green", version: "v-500" });
     // And back to blue for the next tests (blue was never rejected).
-    const back = await runAction({ command: "rollback" });
+    const back = await h.run({ command: "rollback" });
     expect(back.outputs).toMatchObject({ result: "rolled_back_manually", "active-color": "blue" });
   });
 
   test("a breach after the switch: result rolled_back, traffic back on blue", async () => {
     // blue v1 serves. v-crash passes validation, then its origin dies under the watch's probes. Mirroring off:
     // without live traffic validation would wait for routers to report (more rounds, more canaries).
-    const r = await runAction(deployInputs("v-crash", { "watch-seconds": "30", "mirror-percent": "0" }));
+    const r = await h.run(deployInputs("v-crash", { "watch-seconds": "30", "mirror-percent": "0" }));
 
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({ result: "rolled_back", "active-color": "blue", "previous-color": "blue" });
     expect(r.log).toMatch(/::error::v-crash was rolled back on green: .* check failed: .*; blue serves v1\./);
-    const state = await stack.control.state();
+    const state = await h.stack.control.state();
     expect(state.active).toBe("blue");
     expect(state.deployment).toMatchObject({ version: "v-crash", status: "rolled_back" });
     expect(state.deployment?.steps.map((s) => s.status)).toContain("watching");
-    expect(github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
+    expect(h.github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
   });
 
   test("a failing deploy-command stops before the Worker is asked for anything", async () => {
-    const before = await stack.control.state();
-    const r = await runAction(
+    const before = await h.stack.control.state();
+    const r = await h.run(
       deployInputs("v3", { "deploy-command": 'echo "building $DEPLOY_VERSION for $DEPLOY_COLOR"; exit 3' }),
     );
 
@@ -224,57 +174,57 @@ describe.sequential("run()", () => {
     expect(r.log).toContain("building v3 for green");
     expect(r.log).toContain("::error::deploy-command exited with 3; no traffic moved (blue still serves).");
     expect(r.summary).toContain("deploy-command output (last lines)");
-    const state = await stack.control.state();
+    const state = await h.stack.control.state();
     expect(state.deployment?.id).toBe(before.deployment?.id);
-    expect(github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
+    expect(h.github.states(lastGithubDeployment())).toEqual(["in_progress", "failure"]);
   });
 
   test("409 while another deployment runs: names it, deploys nothing; abort command stops it", async () => {
     // A deployment that stays in validation (errors allowed, many samples needed).
-    const running = await stack.control.deploy({
+    const running = await h.stack.control.deploy({
       version: "v-other",
       thresholds: { maxErrorRate: 1, minSamples: 10_000, probeIntervalMs: 60_000 },
     });
     expect(running.status).toBe(201);
     const id = running.json.id;
-    const deploys = deployer.deploys.length;
-    const recorded = github.deployments.length;
+    const deploys = h.deployer.deploys.length;
+    const recorded = h.github.deployments.length;
 
-    const r = await runAction(deployInputs("v3"));
+    const r = await h.run(deployInputs("v3"));
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({ result: "failed", version: "v3" });
     expect(r.log).toContain(`::error::another deployment is running: ${id} (version v-other to green, validating`);
     expect(r.log).toContain(`deployment-id: ${id}`);
-    expect(deployer.deploys.length).toBe(deploys);
-    expect(github.deployments.length).toBe(recorded);
+    expect(h.deployer.deploys.length).toBe(deploys);
+    expect(h.github.deployments.length).toBe(recorded);
 
-    const aborted = await runAction({ command: "abort", "deployment-id": id });
+    const aborted = await h.run({ command: "abort", "deployment-id": id });
     expect(aborted.failed, aborted.log).toBe(false);
     expect(aborted.outputs).toMatchObject({ result: "aborted", "deployment-id": id, "active-color": "blue" });
-    expect((await stack.control.deployment(id)).status).toBe("aborted");
+    expect((await h.stack.control.deployment(id)).status).toBe("aborted");
   });
 
   test("auto-promote false: waits at the gate, aborts at timeout-seconds", async () => {
-    const r = await runAction(deployInputs("v3", { "auto-promote": "false", "timeout-seconds": "12" }));
+    const r = await h.run(deployInputs("v3", { "auto-promote": "false", "timeout-seconds": "12" }));
 
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({ result: "aborted", "active-color": "blue", version: "v3" });
     expect(r.log).toContain("::notice::Validation of v3 on green passed");
     expect(r.log).toMatch(/::error::v3 was aborted on green: timed out after 12 s while awaiting_promotion/);
-    expect((await stack.control.state()).active).toBe("blue");
+    expect((await h.stack.control.state()).active).toBe("blue");
   });
 
   test("promote command switches a deployment waiting at the gate and follows it", async () => {
     // green runs v3 (deployed by the previous test); validate it without auto-promote.
-    const started = await stack.control.deploy({
+    const started = await h.stack.control.deploy({
       version: "v3",
       autoPromote: false,
       watchSeconds: 1,
       thresholds: THRESHOLDS,
     });
-    const waiting: Deployment = await stack.control.waitFor(started.json.id, "awaiting_promotion");
+    const waiting: Deployment = await h.stack.control.waitFor(started.json.id, "awaiting_promotion");
 
-    const r = await runAction({ command: "promote" }); // no deployment-id: the running one
+    const r = await h.run({ command: "promote" }); // no deployment-id: the running one
     expect(r.failed, r.log).toBe(false);
     expect(r.outputs).toEqual({
       result: "succeeded",
@@ -287,7 +237,7 @@ describe.sequential("run()", () => {
   });
 
   test("status command reports who serves and the latest result", async () => {
-    const r = await runAction({ command: "status" });
+    const r = await h.run({ command: "status" });
     expect(r.failed, r.log).toBe(false);
     expect(r.outputs).toMatchObject({
       result: "succeeded",
@@ -299,7 +249,7 @@ describe.sequential("run()", () => {
   });
 
   test("promote of an unknown deployment fails with the Worker's answer", async () => {
-    const r = await runAction({ command: "promote", "deployment-id": "no-such-deployment" });
+    const r = await h.run({ command: "promote", "deployment-id": "no-such-deployment" });
     expect(r.failed).toBe(true);
     expect(r.log).toContain(
       "::error::the Worker refused POST /api/deployments/no-such-deployment/promote (404 not_found): no running deployment no-such-deployment",
@@ -308,29 +258,29 @@ describe.sequential("run()", () => {
   });
 
   test("401 with a wrong token: a clear error, nothing deployed or recorded", async () => {
-    const recorded = github.deployments.length;
-    const deploys = deployer.deploys.length;
-    const r = await runAction(deployInputs("v4", { token: "not-the-token" }));
+    const recorded = h.github.deployments.length;
+    const deploys = h.deployer.deploys.length;
+    const r = await h.run(deployInputs("v4", { token: "not-the-token" }));
 
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({ result: "failed", version: "v4" });
     expect(r.log).toContain("::error::the Worker rejected the credentials for GET /api/state (401: invalid token)");
     expect(r.log).toContain("::add-mask::not-the-token");
-    expect(github.deployments.length).toBe(recorded);
-    expect(deployer.deploys.length).toBe(deploys);
+    expect(h.github.deployments.length).toBe(recorded);
+    expect(h.deployer.deploys.length).toBe(deploys);
   });
 
   test("config-hash: a release whose platform reports another configHash fails validation (config)", async () => {
-    const before = await stack.control.state();
+    const before = await h.stack.control.state();
     // The stand-in platform's nodes report configHash c1.
-    const r = await runAction(deployInputs("v-cfg", { "config-hash": "c2" }));
+    const r = await h.run(deployInputs("v-cfg", { "config-hash": "c2" }));
 
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({ result: "failed", version: "v-cfg" });
     expect(r.log).toMatch(
       /v-cfg failed validation on \w+: config check failed: configHash mismatch: expected c2, got c1/,
     );
-    const state = await stack.control.state();
+    const state = await h.stack.control.state();
     // Traffic never moved: the flag write at validation start (failover off, the mirror on), and the one that
     // took the mirror out when it failed.
     expect(state.epoch).toBe(before.epoch + 2);
@@ -338,11 +288,11 @@ describe.sequential("run()", () => {
   });
 
   test("steps and step-seconds reach the Worker; the log and the summary show each step", async () => {
-    const r = await runAction(deployInputs("v-steps", { steps: "20,100", "step-seconds": "1" }));
+    const r = await h.run(deployInputs("v-steps", { steps: "20,100", "step-seconds": "1" }));
 
     expect(r.failed, r.log).toBe(false);
     expect(r.outputs).toMatchObject({ result: "succeeded", version: "v-steps" });
-    const d = (await stack.control.state()).deployment;
+    const d = (await h.stack.control.state()).deployment;
     expect(d?.trafficSteps?.map((x) => [x.percent, x.seconds, x.status])).toEqual([
       [20, 1, "passed"],
       [100, 1, "passed"],
