@@ -85,7 +85,7 @@ try {
   const rounds: Round[][] = SPECS.map(() => []);
   for (let i = 0; i < ROUNDS; i++) {
     const rs = await round(i, workers, body);
-    rs.forEach((r, k) => rounds[k]?.push(r));
+    for (const [k, r] of rs.entries()) rounds[k]?.push(r);
     console.error(
       `round ${i + 1}/${ROUNDS}: ${SPECS.map((s, k) => `${s.name} ${rs[k]?.rps.toFixed(0)} req/s ${rs[k]?.cpuUs.toFixed(0)} µs`).join(", ")}`,
     );
