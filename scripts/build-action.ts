@@ -14,6 +14,9 @@ const result = await build({
   // Some bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   legalComments: "none",
+  // Module paths as the checkout sees them, even when node_modules is a symlink (a git worktree sharing
+  // another's): the bundle, and so `--check`, must not depend on where the packages really live.
+  preserveSymlinks: true,
   outfile,
   write: !check,
   logLevel: "warning",
