@@ -8,6 +8,7 @@
 // - default: closed loop (10 connections, 8 s), one Worker after the other, in alternating order per round;
 // - `RATE=150`: all Workers at once, each at that fixed rate (4 connections): every Worker sees the same
 //   background in the same window, which resolves differences of a few tens of µs on a busy machine.
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { bundleWorker } from "../scripts/worker-bundle";
@@ -19,6 +20,8 @@ import { startInWorkerd, type WorkerdWorker } from "./workerd";
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const RATE = process.env.RATE ? Number(process.env.RATE) : null;
+/** `PIN=1`: each workerd on core 1 alone (run the bench itself under `taskset -c 0`), so the load generator and the origin never take the measured Worker's core. */
+const PIN = process.env.PIN ?? null;
 if (process.argv.length < 3)
   throw new Error("usage: tsx bench/router-before-after.ts [name=]<checkout>[:VAR=value,…] … (see the file's head)");
 
@@ -79,7 +82,9 @@ try {
             FLAG_CACHE_MS: "1000",
             ...s.vars,
           };
-    workers.push(await startInWorkerd(s.config, bundle, vars, first));
+    const w = await startInWorkerd(s.config, bundle, vars, first);
+    if (PIN !== null) execFileSync("taskset", ["-a", "-p", "-c", PIN, w.pid], { stdio: "ignore" });
+    workers.push(w);
   }
   for (const w of workers) await cannon(w.url, body, { connections: 10, seconds: 3 });
   const rounds: Round[][] = SPECS.map(() => []);

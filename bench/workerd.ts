@@ -15,6 +15,8 @@ export interface Cost {
 
 export interface WorkerdWorker {
   url: string;
+  /** the workerd process (e.g. to pin it to a core). */
+  pid: string;
   /** `new Miniflare` → listening with the Worker loaded (workerd start, Miniflare's own Workers, our script). */
   start: Cost;
   /** the first request after start (the handler's first run: lazy compilation, first KV read). */
@@ -88,7 +90,7 @@ export async function startInWorkerd(
     await res.arrayBuffer();
     const firstRequest = { ms: performance.now() - sent, cpuMs: (await cpuMs()) - readyCpu };
     if (!res.ok) throw new Error(`${config} in workerd: first request answered ${res.status}`);
-    return { url, start: { ms: ready - started, cpuMs: readyCpu }, firstRequest, cpuMs, stop: () => mf.dispose() };
+    return { url, pid, start: { ms: ready - started, cpuMs: readyCpu }, firstRequest, cpuMs, stop: () => mf.dispose() };
   } catch (e) {
     await mf.dispose();
     throw e;
