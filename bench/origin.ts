@@ -3,6 +3,8 @@ import { join } from "node:path";
 
 export interface Origin {
   url: string;
+  /** the origin's process (e.g. to pin it to a core); undefined if it failed to spawn. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ export function startOrigin(): Promise<Origin> {
     child.once("exit", (code) => reject(new Error(`bench origin exited with ${code}`)));
     child.stdout.on("data", (d: Buffer) => {
       const port = /listening (\d+)/.exec(d.toString())?.[1];
-      if (port) resolve({ url: `http://127.0.0.1:${port}`, stop });
+      if (port) resolve({ url: `http://127.0.0.1:${port}`, pid: child.pid, stop });
     });
   });
 }

@@ -8,14 +8,13 @@
 // - default: closed loop (10 connections, 8 s), one Worker after the other, in alternating order per round;
 // - `RATE=150`: all Workers at once, each at that fixed rate (4 connections): every Worker sees the same
 //   background in the same window, which resolves differences of a few tens of µs on a busy machine.
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { bundleWorker } from "../scripts/worker-bundle";
 import { med, spread } from "./figure";
 import { atRate, cannon, type LoadResult, ndjsonBatch } from "./load";
 import { startOrigin } from "./origin";
-import { startInWorkerd, type WorkerdWorker } from "./workerd";
+import { pin, startInWorkerd, type WorkerdWorker } from "./workerd";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -83,7 +82,7 @@ try {
             ...s.vars,
           };
     const w = await startInWorkerd(s.config, bundle, vars, first);
-    if (PIN !== null) execFileSync("taskset", ["-a", "-p", "-c", PIN, w.pid], { stdio: "ignore" });
+    if (PIN !== null) pin(w.pid, PIN);
     workers.push(w);
   }
   for (const w of workers) await cannon(w.url, body, { connections: 10, seconds: 3 });

@@ -1,13 +1,14 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { bundleWorker, type WorkerBundle } from "../scripts/worker-bundle";
 import { startWorker } from "../test/support/worker";
 import { atRate, cannon, type LoadOptions, type LoadResult, ndjsonBatch } from "./load";
 import { type Origin, startOrigin } from "./origin";
-import { startInWorkerd, type WorkerdWorker } from "./workerd";
+import { pin, startInWorkerd, type WorkerdWorker } from "./workerd";
 
 export const TARGETS = ["router", "bare", "direct"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -64,7 +65,15 @@ export interface RouterCost {
   kv: KvReads;
   bundles: Record<WorkerName, BundleSize>;
   coldStarts: Record<WorkerName, ColdStart[]>;
-  load: LoadOptions & { rounds: number; devRounds: number; batchBytes: number; rateRounds: number; rate: number };
+  load: LoadOptions & {
+    rounds: number;
+    devRounds: number;
+    batchBytes: number;
+    rateRounds: number;
+    rate: number;
+    /** the workerd phase ran each workerd alone on core 1, the load and the origin on core 0. */
+    pinned: boolean;
+  };
 }
 
 export interface RouterCostOptions {
@@ -235,6 +244,14 @@ async function routerAt(rev: string): Promise<{ bundle: WorkerBundle; config: st
 async function inWorkerd(opts: RouterCostOptions, origin: Origin, bundles: Record<WorkerName, WorkerBundle>) {
   const body = ndjsonBatch();
   const workers: Record<string, WorkerdWorker> = {};
+  // The load generator and the origin on core 0, every workerd on core 1: what a round measures is then the
+  // Worker's own cost, and rounds vary less (bench/notes.md, "Where the last 3 % goes").
+  const all = `0-${availableParallelism() - 1}`;
+  const pinned =
+    availableParallelism() >= 2 && origin.pid !== undefined && pin(process.pid, "0") && pin(origin.pid, "0");
+  opts.log(
+    pinned ? "  pinned: load and origin on core 0, each workerd on core 1" : "  not pinned (no taskset, or one core)",
+  );
   try {
     workers.router = await start("router", bundles.router, origin, opts.flagCacheMs, body);
     workers.fastPathOff = await start("router", bundles.router, origin, opts.flagCacheMs, body, {
@@ -248,15 +265,20 @@ async function inWorkerd(opts: RouterCostOptions, origin: Origin, bundles: Recor
       workers.beforeZeroLoss = await start("router", before.bundle, origin, opts.flagCacheMs, body, {}, before.config);
     else opts.log(`  ${BEFORE_ZERO_LOSS} is not in this clone: no before/after row for the zero-loss changes`);
     workers.bare = await start("bare", bundles.bare, origin, opts.flagCacheMs, body);
+    if (pinned) for (const w of Object.values(workers)) pin(w.pid, "1");
     const router = workers.router;
     const kv: KvReads = { reads: 0, requests: 0, seconds: 0, flagCacheMs: opts.flagCacheMs };
     const all = await interleave("workerd", { ...workers, router, direct: { url: origin.url } }, opts.rounds, opts, kv);
     const { fastPathOff: off, mirroring, beforeZeroLoss: old, ...rounds } = all;
     const variants: RouterCost["variants"] = { fastPathOff: off, mirroring, ...(old ? { beforeZeroLoss: old } : {}) };
     const atRate = await allAtRate(workers, opts);
-    return { rounds: rounds as Rounds, variants, atRate, kv };
+    return { rounds: rounds as Rounds, variants, atRate, kv, pinned };
   } finally {
     for (const w of Object.values(workers)) await w.stop();
+    if (pinned && origin.pid !== undefined) {
+      pin(process.pid, all);
+      pin(origin.pid, all);
+    }
   }
 }
 
@@ -284,7 +306,7 @@ export async function measureRouterCost(opts: RouterCostOptions, step: (title: s
     step(
       `router cost in workerd: router, fast path off, with mirroring, before zero-loss (${BEFORE_ZERO_LOSS}), bare, direct; ${opts.rounds} interleaved rounds`,
     );
-    const { rounds: workerd, variants, atRate, kv } = await inWorkerd(opts, origin, bundles);
+    const { rounds: workerd, variants, atRate, kv, pinned } = await inWorkerd(opts, origin, bundles);
     step(`router cost under wrangler dev: ${opts.devRounds} interleaved rounds`);
     const dev = await inWranglerDev(opts, origin);
     const size = ({ entryBytes, totalBytes, gzipBytes }: WorkerBundle) => ({ entryBytes, totalBytes, gzipBytes });
@@ -303,6 +325,7 @@ export async function measureRouterCost(opts: RouterCostOptions, step: (title: s
         rateRounds: opts.rateRounds,
         rate: opts.rate,
         batchBytes: Buffer.byteLength(ndjsonBatch()),
+        pinned,
       },
     };
   } finally {

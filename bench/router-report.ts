@@ -260,7 +260,7 @@ export function routerSections(c: RouterCost): string {
   const us = (x: number) => `${x.toFixed(0)} µs`;
   const fast = versus(c, "fastPathOff");
   const zeroLoss = versus(c, "beforeZeroLoss");
-  return `## Router cost in workerd (the deployed bundle through Miniflare, direct socket; ${l.rounds} rounds × ${l.seconds} s, targets interleaved in alternating order)
+  return `## Router cost in workerd (the deployed bundle through Miniflare, direct socket; ${l.rounds} rounds × ${l.seconds} s, targets interleaved in alternating order${l.pinned ? "; each workerd alone on core 1, the load generator and the origin on core 0" : ""})
 
 ${loadTable(c.workerd, c.variants)}
 

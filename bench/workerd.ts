@@ -2,6 +2,7 @@
 // request logging through Node, and requests go to a direct socket of the Worker (not through Miniflare's
 // entry Worker). What is left per request is workerd and the Worker itself, so the router's own cost stands
 // out of the noise (under `wrangler dev` the dev tooling costs many times what the Worker does).
+import { execFileSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -94,5 +95,18 @@ export async function startInWorkerd(
   } catch (e) {
     await mf.dispose();
     throw e;
+  }
+}
+
+/**
+ * Pins every thread of process `pid` to `cpus` (taskset's list: "1", "0-1"). False where taskset is missing or
+ * refuses (not Linux): the bench then runs unpinned.
+ */
+export function pin(pid: number | string, cpus: string): boolean {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
   }
 }
