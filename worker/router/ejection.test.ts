@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sleep } from "../../test/support/api";
 import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
-import { putLocalKv } from "../../test/support/local-kv";
+import { routeByLocalFlag } from "../../test/support/local-kv";
 import type { WorkerHandle } from "../../test/support/worker";
 import { Ejection } from "./ejection";
 
@@ -107,21 +107,13 @@ describe("outlier ejection in the Worker", () => {
   });
 
   test("with failover:false in the flag there is neither failover nor ejection", async () => {
-    await putLocalKv(
-      dir,
-      "active",
-      JSON.stringify({
-        color: "blue",
-        epoch: 7,
-        deploymentId: null,
-        updatedAt: "2026-01-01T00:00:00Z",
-        failover: false,
-      }),
-    );
-    // Wait until this isolate routes by the new flag (a fixed sleep was too short on a loaded box).
-    await expect
-      .poll(async () => (await post()).headers.get("x-route-epoch"), { timeout: 15_000, interval: 100 })
-      .toBe("7");
+    await routeByLocalFlag(dir, worker.url, {
+      color: "blue",
+      epoch: 7,
+      deploymentId: null,
+      updatedAt: "2026-01-01T00:00:00Z",
+      failover: false,
+    });
     blue.setStatus(503);
     try {
       const greenSeen = green.seen.length;

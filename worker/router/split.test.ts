@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Flag } from "../../shared/schemas";
 import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
-import { putLocalKv } from "../../test/support/local-kv";
+import { routeByLocalFlag } from "../../test/support/local-kv";
 import type { WorkerHandle } from "../../test/support/worker";
 import { splitPick } from "./split";
 
@@ -28,12 +28,15 @@ describe("a flag with a split in the Worker", () => {
   let worker: WorkerHandle;
   let dir: string;
   const post = (i: number) => fetch(`${worker.url}/ingest`, { method: "POST", body: `{"i":${i},"at":${Date.now()}}` });
-  const flag = (epoch: number, extra: Partial<Flag>): string =>
-    JSON.stringify({ color: "blue", epoch, deploymentId: null, updatedAt: "2026-01-01T00:00:00Z", ...extra });
-  const routeBy = (epoch: number) =>
-    expect
-      .poll(async () => (await post(-1)).headers.get("x-route-epoch"), { timeout: 15_000, interval: 100 })
-      .toBe(String(epoch));
+  const flag = (epoch: number, extra: Partial<Flag>) => ({
+    color: "blue" as const,
+    epoch,
+    deploymentId: null,
+    updatedAt: "2026-01-01T00:00:00Z",
+    ...extra,
+  });
+  /** Writes the flag and waits until the Worker routes by it. */
+  const use = (f: Flag) => routeByLocalFlag(dir, worker.url, f);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "bg-split-"));
@@ -47,8 +50,7 @@ describe("a flag with a split in the Worker", () => {
   });
 
   test("about `percent` of the requests go to the split color, each served once", async () => {
-    await putLocalKv(dir, "active", flag(20, { split: { color: "green", percent: 20 } }));
-    await routeBy(20);
+    await use(flag(20, { split: { color: "green", percent: 20 } }));
     const [b0, g0] = [blue.seen.length, green.seen.length];
     const served = { blue: 0, green: 0 };
     for (let i = 0; i < 400; i++) {
@@ -65,8 +67,7 @@ describe("a flag with a split in the Worker", () => {
   });
 
   test("a request the split color fails is replayed on the active color (and the other way round)", async () => {
-    await putLocalKv(dir, "active", flag(21, { split: { color: "green", percent: 50 } }));
-    await routeBy(21);
+    await use(flag(21, { split: { color: "green", percent: 50 } }));
     green.setStatus(503);
     try {
       let failedOver = 0;
@@ -89,8 +90,7 @@ describe("a flag with a split in the Worker", () => {
   });
 
   test("with failover:false a failure of the split color is a retryable 503, not sent to the other color", async () => {
-    await putLocalKv(dir, "active", flag(22, { split: { color: "green", percent: 50 }, failover: false }));
-    await routeBy(22);
+    await use(flag(22, { split: { color: "green", percent: 50 }, failover: false }));
     green.setStatus(503);
     try {
       const statuses = new Set<number>();
@@ -106,8 +106,7 @@ describe("a flag with a split in the Worker", () => {
   });
 
   test("without a split every request goes to the flag's color", async () => {
-    await putLocalKv(dir, "active", flag(23, {}));
-    await routeBy(23);
+    await use(flag(23, {}));
     for (let i = 0; i < 50; i++) expect((await post(i)).headers.get("x-served-by")).toBe("blue");
   });
 });
