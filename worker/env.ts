@@ -1,11 +1,11 @@
-import { CANARY_FORMATS, type CanaryFormat, type CanaryTarget } from "./canary";
-import type { DeploymentController } from "./controller";
-import { failoverOn } from "./parse";
+import { failoverOn } from "./router/failover-on";
+import { CANARY_FORMATS, type CanaryFormat, type CanaryTarget } from "./validation/canary";
 
 /** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN and VIEW_TOKEN secrets). */
 export interface Env {
   ROUTING: KVNamespace;
-  CONTROLLER: DurableObjectNamespace<DeploymentController>;
+  /** typed where it is used: controller/stub.ts (so this module imports no controller code). */
+  CONTROLLER: DurableObjectNamespace;
   BLUE_ORIGIN: string;
   GREEN_ORIGIN: string;
   HEALTH_PATH?: string;
@@ -116,8 +116,4 @@ export function config(env: Env): Config {
     parsed.set(env, cfg);
   }
   return cfg;
-}
-
-export function controller(env: Env) {
-  return env.CONTROLLER.get(env.CONTROLLER.idFromName(config(env).controllerName));
 }

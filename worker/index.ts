@@ -1,13 +1,13 @@
 import { Hono } from "hono";
-import { api } from "./api";
+import { api } from "./api/routes";
 import { dashboard } from "./dashboard/routes";
 import type { Env } from "./env";
-import { errorBody } from "./errors";
-import { forHono } from "./paths";
+import { errorBody } from "./http/errors";
+import { forHono } from "./http/paths";
 import { routerHealth } from "./router/health";
 import { route } from "./router/route";
 
-export { DeploymentController } from "./controller";
+export { DeploymentController } from "./controller/object";
 
 const app = new Hono<{ Bindings: Env }>();
 

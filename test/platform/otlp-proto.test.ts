@@ -2,7 +2,7 @@
 // canary reads back as the same entry as the OTLP/JSON one (the real protobuf exporter is decoded in
 // test/producers/otel-producer.test.ts).
 import { expect, test } from "vitest";
-import { canaryBody } from "../../worker/canary";
+import { canaryBody } from "../../worker/validation/canary";
 import { parseOtlpProto } from "./otlp-proto";
 import { parseOtlp } from "./parse";
 

@@ -3,7 +3,7 @@
 // hold). Also the controller's fast-path request rate against the design's limit (locations × 1/TTL).
 import { afterAll, describe, expect, test } from "vitest";
 import type { Deployment, RollbackResult } from "../../shared";
-import { FAST_PATH_TTL_MS } from "../../worker/flag-fast";
+import { FAST_PATH_TTL_MS } from "../../worker/flag/fast";
 import { sleep } from "../support/api";
 import { SIM_THRESHOLDS, type Sim, startSim } from "./harness";
 import { SteadyTraffic } from "./traffic";

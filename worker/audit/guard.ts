@@ -1,8 +1,9 @@
 import { createMiddleware } from "hono/factory";
 import type { AuditPrincipal, Session } from "../../shared/audit";
-import { authenticate } from "../auth";
-import { controller, type Env } from "../env";
-import { errorBody } from "../errors";
+import { authenticate } from "../auth/authenticate";
+import { controller } from "../controller/stub";
+import type { Env } from "../env";
+import { errorBody } from "../http/errors";
 import { refusals } from "./refusals";
 import type { NewAuditEntry } from "./store";
 

@@ -1,5 +1,5 @@
 import { COLORS, type Color, DEFAULT_THRESHOLDS, type Incident, isLive, isTerminal, otherColor } from "../../shared";
-import { checkHealth, type HealthResult } from "../probes";
+import { checkHealth, type HealthResult } from "../validation/probes";
 import type { Core } from "./core";
 import { drainStatus } from "./drain";
 import { judgeEvidence } from "./evidence";

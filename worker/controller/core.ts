@@ -12,16 +12,16 @@ import {
   type StorageUse,
 } from "../../shared";
 import { config, type Env } from "../env";
-import { EventHub } from "../events";
-import { DEFAULT_FLAG } from "../flag";
+import { DEFAULT_FLAG } from "../flag/cache";
+import { EventHub } from "../http/event-hub";
 import { Notifier } from "../notify/notifier";
-import { emptySamples, type ProbeTarget, type Samples } from "../probes";
-import { Traffic } from "../traffic";
+import { emptySamples, type ProbeTarget, type Samples } from "../validation/probes";
 import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
 import { ActiveWatch } from "./recent";
 import { iso } from "./time";
+import { Traffic } from "./traffic";
 
 export interface ColorRecord extends DrainRecord {
   version: string | null;

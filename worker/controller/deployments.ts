@@ -7,7 +7,7 @@ import {
   isTerminal,
   otherColor,
 } from "../../shared";
-import { emptySamples } from "../probes";
+import { emptySamples } from "../validation/probes";
 import { type Core, iso } from "./core";
 import { drainStatus, settleDrains } from "./drain";
 import { setFailover } from "./flag-writer";

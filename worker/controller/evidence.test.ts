@@ -1,7 +1,7 @@
 // The evidence rule on its own (pure functions): the Worker tests in watch.test.ts show it at work.
 import { describe, expect, test } from "vitest";
 import { DEFAULT_THRESHOLDS } from "../../shared";
-import { MAX_PATHS, OTHER_PATH } from "../counters";
+import { MAX_PATHS, OTHER_PATH } from "../router/counters";
 import { addCounts, conclude, emptyEvidence, judgeEvidence } from "./evidence";
 
 const t = DEFAULT_THRESHOLDS; // maxErrorRate 1%, minFailures 3, minRouterRequests 20

@@ -1,5 +1,5 @@
 import type { ColorCounters, ProbeCheck, Thresholds } from "../../shared";
-import { pathKey } from "../counters";
+import { pathKey } from "../router/counters";
 
 /** Router outcomes on one color, summed over the routers' flushes (one watch, or a window of the active color). */
 export interface Evidence {

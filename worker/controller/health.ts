@@ -1,5 +1,5 @@
 import { COLORS, type Color } from "../../shared";
-import { checkHealth, type HealthResult } from "../probes";
+import { checkHealth, type HealthResult } from "../validation/probes";
 import { type Core, iso } from "./core";
 import { reconcileFlag } from "./reconcile";
 

@@ -1,5 +1,5 @@
 import type { Deployment, Identity } from "../../shared";
-import type { HealthResult } from "../probes";
+import type { HealthResult } from "../validation/probes";
 
 /** Node ids kept per identity: enough to name the odd node out, bounded for a large color. */
 const NODES_KEPT = 16;

@@ -1,7 +1,7 @@
 import { DEFAULT_THRESHOLDS, type Deployment, quantile } from "../../shared";
-import { batchId, canaryName } from "../canary";
-import { checkHealth, judge, sendCanary, tally } from "../probes";
-import { readBack } from "../readback";
+import { batchId, canaryName } from "../validation/canary";
+import { checkHealth, judge, sendCanary, tally } from "../validation/probes";
+import { readBack } from "../validation/readback";
 import { type Core, iso } from "./core";
 import { setFailover } from "./flag-writer";
 import { recordHealth } from "./health";

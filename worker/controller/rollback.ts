@@ -7,7 +7,7 @@ import {
   type RollbackRequest,
   type RollbackResult,
 } from "../../shared";
-import { checkHealth } from "../probes";
+import { checkHealth } from "../validation/probes";
 import { type Core, iso } from "./core";
 import { writeFlag } from "./flag-writer";
 import { recordHealth } from "./health";

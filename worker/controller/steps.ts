@@ -1,5 +1,5 @@
 import type { Deployment, TrafficStep } from "../../shared";
-import { emptySamples } from "../probes";
+import { emptySamples } from "../validation/probes";
 import type { Core } from "./core";
 import { gainTraffic } from "./drain";
 import { emptyEvidence } from "./evidence";

@@ -1,5 +1,5 @@
 import { type Color, type Deployment, type DeploymentStatus, isLive, type Probe } from "../../shared";
-import { emptySamples } from "../probes";
+import { emptySamples } from "../validation/probes";
 import { type Core, iso } from "./core";
 import { gainTraffic, loseTraffic } from "./drain";
 import { emptyEvidence } from "./evidence";

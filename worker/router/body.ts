@@ -1,4 +1,4 @@
-import { HttpError } from "../errors";
+import { HttpError } from "../http/errors";
 
 /**
  * A request body as the router forwards it. Up to `REPLAY_BUFFER_BYTES` it is held in memory so a

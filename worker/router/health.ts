@@ -1,6 +1,6 @@
-import { flagCache } from "../flag";
-import { flagSource, isolate } from "../isolate";
+import { flagCache } from "../flag/cache";
 import { bufferedBytes } from "./body";
+import { flagSource, isolate } from "./isolate";
 import { mirrorsInFlight } from "./mirror";
 
 /** This isolate's router state for `GET /healthz` (tests and benchmarks count KV and fast-path reads, timeouts, ejections). */

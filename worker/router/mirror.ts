@@ -1,8 +1,9 @@
 import type { Color } from "../../shared/schemas";
-import { type Counters, OTHER_PATH } from "../counters";
-import { controller, type Env } from "../env";
+import { controller } from "../controller/stub";
+import type { Env } from "../env";
 import { attempt } from "./attempt";
 import type { Body } from "./body";
+import { type Counters, OTHER_PATH } from "./counters";
 
 /**
  * Copies in flight per isolate, and the body bytes they hold: a slow candidate cannot pile up work (and

@@ -1,7 +1,7 @@
 import { Color } from "../../shared/schemas";
-import { authorize } from "../auth";
+import { authorize } from "../auth/authenticate";
 import type { Env } from "../env";
-import { HttpError } from "../errors";
+import { HttpError } from "../http/errors";
 
 /** The color an authorised `x-deploy-color` preview asks for (deployer role), or null for ordinary traffic. */
 export async function previewColor(request: Request, env: Env): Promise<Color | null> {

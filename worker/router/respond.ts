@@ -1,5 +1,5 @@
 import type { Color } from "../../shared/schemas";
-import { errorBody } from "../errors";
+import { errorBody } from "../http/errors";
 
 /** Seconds a shipper is asked to wait before retrying an answer the router gave itself. */
 export const RETRY_AFTER_SECONDS = 1;

@@ -1,5 +1,5 @@
 import { FLAG_KEY, type Flag } from "../../../shared/schemas";
-import { DeploymentController } from "../../../worker/controller";
+import { DeploymentController } from "../../../worker/controller/object";
 import type { Env } from "../../../worker/env";
 
 export interface KvFaults {

@@ -1,8 +1,8 @@
 // Entry of the simulation Worker (wrangler.toml beside it). Requests with `x-sim-location: i` are routed
 // by simulated location i; /sim/* drives the simulation; everything else is the project's own app.
 import { FLAG_KEY, Flag } from "../../../shared/schemas";
-import { controller } from "../../../worker/env";
-import { cacheEntry } from "../../../worker/flag-fast";
+import { controller } from "../../../worker/controller/stub";
+import { cacheEntry } from "../../../worker/flag/fast";
 import app from "../../../worker/index";
 import { route } from "../../../worker/router/route";
 import type { SimController } from "./controller";

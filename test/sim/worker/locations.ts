@@ -1,7 +1,7 @@
-import { Counters } from "../../../worker/counters";
-import type { FastFlag } from "../../../worker/flag-fast";
-import type { RouterIsolate } from "../../../worker/isolate";
+import type { FastFlag } from "../../../worker/flag/fast";
+import { Counters } from "../../../worker/router/counters";
 import { Ejection } from "../../../worker/router/ejection";
+import type { RouterIsolate } from "../../../worker/router/isolate";
 import type { SimEnv } from "./env";
 import { Propagation } from "./propagation";
 import { SOURCES } from "./sources";

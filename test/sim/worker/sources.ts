@@ -1,7 +1,7 @@
-import { FlagCache } from "../../../worker/flag";
-import { FastFlag } from "../../../worker/flag-fast";
-import { FlagSource as Fenced } from "../../../worker/flag-source";
-import type { RouterIsolate } from "../../../worker/isolate";
+import { FlagCache } from "../../../worker/flag/cache";
+import { FastFlag } from "../../../worker/flag/fast";
+import { FlagSource as Fenced } from "../../../worker/flag/source";
+import type { RouterIsolate } from "../../../worker/router/isolate";
 import type { Propagation } from "./propagation";
 
 /** What a location's flag source may use. */

@@ -2,14 +2,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import * as z from "zod";
-import { DeploymentRequest, RollbackRequest } from "../shared";
-import { type Role, roleAllows } from "../shared/audit";
-import { type ApiEnv, guard } from "./audit/guard";
-import { actorOf, missingRole, startedBy } from "./auth/roles";
-import type { Result } from "./controller/result";
-import { controller } from "./env";
-import { errorBody, errorResponse, HttpError } from "./errors";
-import { apiHeaders } from "./security-headers";
+import { type Role, roleAllows } from "../../shared/audit";
+import { DeploymentRequest, RollbackRequest } from "../../shared/index";
+import { type ApiEnv, guard } from "../audit/guard";
+import { actorOf, missingRole, startedBy } from "../auth/roles";
+import type { Result } from "../controller/result";
+import { controller } from "../controller/stub";
+import { errorBody, errorResponse, HttpError } from "../http/errors";
+import { apiHeaders } from "../http/security-headers";
 
 const API_BODY_LIMIT = 64 * 1024;
 

@@ -1,4 +1,4 @@
-import { type Probe, quantile, type Thresholds } from "../shared";
+import { type Probe, quantile, type Thresholds } from "../../shared/index";
 import { batchId, type CanaryTarget, canaryBody } from "./canary";
 
 export interface ProbeTarget {

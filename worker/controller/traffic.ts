@@ -1,4 +1,11 @@
-import { COLORS, type Color, type CounterFlush, emptyHistogram, histogramQuantile, type TrafficPoint } from "../shared";
+import {
+  COLORS,
+  type Color,
+  type CounterFlush,
+  emptyHistogram,
+  histogramQuantile,
+  type TrafficPoint,
+} from "../../shared/index";
 
 /** Seconds of history kept: at most this many buckets per color. */
 export const KEEP_SECONDS = 600;

@@ -1,8 +1,8 @@
-import type { AuditPrincipal, RefusalReason, Role, Session } from "../shared/audit";
-import { type Refusal, verifyOidc } from "./auth/oidc";
-import { oidcPolicy } from "./auth/policy";
-import { missingRole, oidcRole } from "./auth/roles";
-import type { Env } from "./env";
+import type { AuditPrincipal, RefusalReason, Role, Session } from "../../shared/audit";
+import type { Env } from "../env";
+import { type Refusal, verifyOidc } from "./oidc";
+import { oidcPolicy } from "./policy";
+import { missingRole, oidcRole } from "./roles";
 
 export type AuthResult = ({ ok: true } & Session) | Refusal;
 

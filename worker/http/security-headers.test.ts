@@ -2,9 +2,9 @@
 // answer ever contains a credential: the control token, the view token or a JWT (walked on the real Worker).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Deployment } from "../shared";
-import { type LocalIssuer, localIssuer, REPO } from "../test/support/oidc";
-import { type Stack, startStack } from "../test/support/stack";
+import type { Deployment } from "../../shared/index";
+import { type LocalIssuer, localIssuer, REPO } from "../../test/support/oidc";
+import { type Stack, startStack } from "../../test/support/stack";
 
 const VIEW = randomUUID();
 /** Any JWS compact serialisation (a JWT), whoever signed it. */

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { failoverOn } from "./parse";
+import { failoverOn } from "./failover-on";
 
 test("FAILOVER_ON defaults to network, timeout and 500/502/503/504", () => {
   expect(failoverOn(undefined)).toEqual({ network: true, timeout: true, statuses: new Set([500, 502, 503, 504]) });

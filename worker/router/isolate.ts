@@ -1,10 +1,11 @@
-import type { Flag } from "../shared/schemas";
+import type { Flag } from "../../shared/schemas";
+import { controller } from "../controller/stub";
+import type { Env } from "../env";
+import { flagCache } from "../flag/cache";
+import { FastFlag } from "../flag/fast";
+import { FlagSource } from "../flag/source";
 import { type Counters, counters } from "./counters";
-import { controller, type Env } from "./env";
-import { flagCache } from "./flag";
-import { FastFlag } from "./flag-fast";
-import { FlagSource } from "./flag-source";
-import { type Ejection, ejection } from "./router/ejection";
+import { type Ejection, ejection } from "./ejection";
 
 /**
  * What the router keeps between requests in one isolate: where it learns the flag, and its counters.

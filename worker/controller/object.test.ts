@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { Deployment, State } from "../shared";
-import { createPlatform } from "../test/platform/platform";
-import { sleep } from "../test/support/api";
-import { QUICK_DEPLOY, release, type Stack, startStack } from "../test/support/stack";
+import type { Deployment, State } from "../../shared/index";
+import { createPlatform } from "../../test/platform/platform";
+import { sleep } from "../../test/support/api";
+import { QUICK_DEPLOY, release, type Stack, startStack } from "../../test/support/stack";
 
 // These scenarios are about the probes (QUICK_DEPLOY: their watches need no live router traffic); evidence
 // rules are in controller/watch.test.ts, abort and rollback in controller/stop.test.ts, restarts and drain

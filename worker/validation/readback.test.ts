@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
-import { type Probe, quantile } from "../shared";
-import { launchBrowser, openDashboard } from "../test/support/browser";
-import { type Stack, startStack } from "../test/support/stack";
+import { type Probe, quantile } from "../../shared/index";
+import { launchBrowser, openDashboard } from "../../test/support/browser";
+import { type Stack, startStack } from "../../test/support/stack";
 
 // Every round's canary is read back through the stand-in platform's search.
 const READBACK = { READBACK_PATH: "/search?canary={id}" };

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { AuditLog, RefusalReason } from "../../shared/audit";
 import type {
   CounterFlush,
   Deployment,
@@ -7,20 +8,19 @@ import type {
   RollbackRequest,
   RollbackResult,
   State,
-} from "../shared";
-import type { AuditLog, RefusalReason } from "../shared/audit";
-import { AuditStore, type NewAuditEntry } from "./audit/store";
-import { runAlarm, schedule } from "./controller/alarms";
-import { Core, recordKey } from "./controller/core";
-import { abort, promote, startDeployment } from "./controller/deployments";
-import { refreshHealthIfStale } from "./controller/health";
-import { takeReport } from "./controller/report";
-import { fail, ok, type Result } from "./controller/result";
-import { rollback } from "./controller/rollback";
-import { TASKS } from "./controller/tasks";
-import { config, type Env } from "./env";
+} from "../../shared/index";
+import { AuditStore, type NewAuditEntry } from "../audit/store";
+import { config, type Env } from "../env";
+import { runAlarm, schedule } from "./alarms";
+import { Core, recordKey } from "./core";
+import { abort, promote, startDeployment } from "./deployments";
+import { refreshHealthIfStale } from "./health";
+import { takeReport } from "./report";
+import { fail, ok, type Result } from "./result";
+import { rollback } from "./rollback";
+import { TASKS } from "./tasks";
 
-export type { Result } from "./controller/result";
+export type { Result } from "./result";
 
 /**
  * One instance per platform. Serialises every transition (deploy, promote, rollback, abort), is the

@@ -1,4 +1,4 @@
-import { FLAG_KEY, Flag } from "../shared/schemas";
+import { FLAG_KEY, Flag } from "../../shared/schemas";
 
 /** What the router uses before it has ever read KV, and when KV has no flag yet. */
 export const DEFAULT_FLAG: Flag = { color: "blue", epoch: 0, deploymentId: null, updatedAt: new Date(0).toISOString() };

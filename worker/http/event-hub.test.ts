@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { EventHub, MAX_BACKLOG_BYTES, MAX_SUBSCRIBERS } from "./events";
+import { EventHub, MAX_BACKLOG_BYTES, MAX_SUBSCRIBERS } from "./event-hub";
 
 const tick = () => new Promise((r) => setImmediate(r));
 const hubs: EventHub[] = [];

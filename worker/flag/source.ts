@@ -1,7 +1,8 @@
-import type { Flag } from "../shared/schemas";
-import { controller, type Env, fastPathOn } from "./env";
-import type { FlagCache } from "./flag";
-import type { FastFlag, FastPathIo, WaitUntil } from "./flag-fast";
+import type { Flag } from "../../shared/schemas";
+import { controller } from "../controller/stub";
+import { type Env, fastPathOn } from "../env";
+import type { FlagCache } from "./cache";
+import type { FastFlag, FastPathIo, WaitUntil } from "./fast";
 
 /**
  * The epoch fence: of the flags a router learns (KV's, the fast path's), it routes by the one with the

@@ -1,8 +1,8 @@
 // The fast path's refresh bookkeeping alone: a refresh whose request was cancelled never settles (workerd
 // drops that request's I/O), and it must not keep this isolate off the fast path for good.
 import { expect, test } from "vitest";
-import type { Flag } from "../shared/schemas";
-import { FAST_PATH_TTL_MS, FastFlag, type FastPathIo, REFRESH_STALL_MS } from "./flag-fast";
+import type { Flag } from "../../shared/schemas";
+import { FAST_PATH_TTL_MS, FastFlag, type FastPathIo, REFRESH_STALL_MS } from "./fast";
 
 const flag = (epoch: number): Flag => ({ color: "green", epoch, deploymentId: null, updatedAt: "" });
 const ctx = { waitUntil: (p: Promise<unknown>) => void p.catch(() => undefined) };

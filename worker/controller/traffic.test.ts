@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { type CounterFlush, emptyHistogram } from "../shared";
+import { type CounterFlush, emptyHistogram } from "../../shared/index";
 import { KEEP_SECONDS, Traffic } from "./traffic";
 
 const T0 = Date.UTC(2026, 10, 1);

@@ -1,4 +1,4 @@
-import { Flag } from "../shared/schemas";
+import { Flag } from "../../shared/schemas";
 
 /**
  * How long a fast-path answer is reused, in this isolate and in the location's Cache API: at most about

@@ -1,8 +1,8 @@
 // The cache logic alone, with a KV whose reads we control: a read that never settles is what a cancelled
 // request leaves behind in workerd, and neither wrangler dev nor Miniflare passes a client's disconnect on.
 import { expect, test } from "vitest";
-import { FLAG_KEY, type Flag } from "../shared/schemas";
-import { FlagCache, type FlagKv, READ_STALL_MS } from "./flag";
+import { FLAG_KEY, type Flag } from "../../shared/schemas";
+import { FlagCache, type FlagKv, READ_STALL_MS } from "./cache";
 
 const flag = (epoch: number): Flag => ({
   color: epoch % 2 ? "green" : "blue",

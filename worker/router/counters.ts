@@ -1,5 +1,5 @@
-import { bucketOf, emptyHistogram } from "../shared/latency";
-import type { Color, ColorCounters, CounterFlush, MirrorCounters } from "../shared/schemas";
+import { bucketOf, emptyHistogram } from "../../shared/latency";
+import type { Color, ColorCounters, CounterFlush, MirrorCounters } from "../../shared/schemas";
 
 const FLUSH_INTERVAL_MS = 1000;
 /** The path key for every request outside the configured CANARY paths (keeps the set bounded). */

@@ -10,8 +10,8 @@ import {
   REPO,
   REPO_ID,
   ROLLBACK_WORKFLOW,
-} from "../test/support/oidc";
-import type { WorkerHandle } from "../test/support/worker";
+} from "../../test/support/oidc";
+import type { WorkerHandle } from "../../test/support/worker";
 
 const TOKEN = "s3cret-control-token-for-auth-test";
 const VIEW = "s3cret-view-token-for-auth-test";

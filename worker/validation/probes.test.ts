@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { Thresholds } from "../shared";
+import { Thresholds } from "../../shared/index";
 import { emptySamples, judge, LATENCIES_KEPT, tally } from "./probes";
 
 describe("probe samples are bounded", () => {
