@@ -40,21 +40,37 @@ afterAll(async () => {
 });
 
 const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: UI_TIMEOUT_MS, interval: 100 });
-/** An element's text with its whitespace collapsed. */
-const text = async (selector: string) => (await page.locator(selector).textContent())?.replace(/\s+/g, " ").trim();
+/**
+ * An element's text with its whitespace collapsed, "" when it is absent. It never waits: Playwright's
+ * textContent() waits up to 30 s for a missing element, and expect.poll cannot cut a call short, so one
+ * vanished element turned a 20 s poll into a 60 s test timeout.
+ */
+const text = async (selector: string) =>
+  (await page.locator(selector).allTextContents()).join(" ").replace(/\s+/g, " ").trim();
 
 test("after a switch: the routers' share of traffic on the new epoch, live, and why the old color drains", async () => {
   const before = await sim.control.state();
-  expect((await sim.control.call("POST", "/api/rollback", {})).status).toBe(200);
+  // Locations whose view of the flag lags keep routing by the old one. Held here (KV writes and fast-path
+  // reads fail) for as long as the page needs to show it: left to chance, the lag lasted a second or two,
+  // and a loaded machine rendered the page after it had passed.
+  await sim.kvFaults({ failPuts: true });
+  await sim.fastPathFaults({ fail: true });
   const epoch = before.epoch + 1;
-  await poll(() => page.locator("#convergence").getAttribute("data-epoch")).toBe(String(epoch));
-  // Locations whose KV lags still route by the old flag: the share is seen below 100 % first…
+  try {
+    expect((await sim.control.call("POST", "/api/rollback", {})).status).toBe(200);
+    await poll(() => page.locator("#convergence").getAttribute("data-epoch")).toBe(String(epoch));
+    // …and the old color's card says what it still waits for.
+    await poll(() => text(`#env-${before.active} .drain-why`)).toMatch(
+      /routers still sent it traffic under an older epoch \d+ s ago \(needs 3 s without\)/,
+    );
+    expect(await text("#convergence")).toContain("100 % after not yet");
+    await page.screenshot({ path: `${SHOTS}/timing-draining.png`, fullPage: true });
+  } finally {
+    await sim.fastPathFaults({});
+    await sim.kvFaults({ failPuts: false });
+  }
+  // The locations move to the new flag: the share rises, live…
   await poll(async () => Number(await page.locator("#convergence").getAttribute("data-share"))).toBeGreaterThan(0);
-  // …and the old color's card says what it still waits for.
-  await poll(() => text(`#env-${before.active} .drain-why`)).toMatch(
-    /routers still sent it traffic under an older epoch \d+ s ago \(needs 3 s without\)/,
-  );
-  await page.screenshot({ path: `${SHOTS}/timing-draining.png`, fullPage: true });
   await poll(() => text("#convergence")).toMatch(
     new RegExp(
       `Routers on epoch ${epoch}: 100\\.0 % of router traffic.*50 % after \\d+\\.\\d s · 99 % after \\d+\\.\\d s · 100 % after \\d+\\.\\d s`,
