@@ -15,7 +15,7 @@ export type Target = (typeof TARGETS)[number];
 export type WorkerName = Exclude<Target, "direct">;
 /**
  * Other routers in the same workerd rounds: ours with `FLAG_FAST_PATH=off`, ours with a flag that mirrors
- * MIRROR_PERCENT of ingest (issue 15, README "Mirroring"; the copies go to the same origin), and the router of
+ * MIRROR_PERCENT of ingest (issue 15, docs/deployments.md; the copies go to the same origin), and the router of
  * main just before the zero-loss changes (issue 10: timeouts, failover, ejection, content keys), built from git.
  */
 export const VARIANTS = ["fastPathOff", "mirroring", "beforeZeroLoss"] as const;

@@ -29,7 +29,7 @@ beforeAll(async () => {
     vars: {
       ...issuer.vars(),
       OIDC_AUDIENCE: AUDIENCE,
-      // The README's minimal policy for the example workflows.
+      // The minimal policy for the example workflows (docs/access-and-audit.md).
       OIDC_REPOSITORIES: REPOSITORY,
       OIDC_ENVIRONMENTS: "production",
       OIDC_WORKFLOWS: `${DEPLOY_WORKFLOW},${ROLLBACK_WORKFLOW}`,

@@ -13,7 +13,7 @@ import {
   UI_TIMEOUT_MS,
 } from "../support/dashboard";
 
-/** The README's picture; refreshed only on request, so a test run leaves the checkout clean. */
+/** The picture in docs/dashboard.md; refreshed only on request, so a test run leaves the checkout clean. */
 const DOCS_SHOT = process.env.UPDATE_DOCS_SCREENSHOT ? "docs/dashboard.png" : null;
 /** The contract: a flag change is on screen in under a second. */
 const MAX_SWITCH_TO_SCREEN_MS = 1000;
@@ -174,7 +174,7 @@ test("promote and abort buttons, with the token kept for the tab", async () => {
   await dash.page.click("#confirm-ok");
   await poll(activeOnPage).toBe("green");
   expect((await dash.stack.control.deployment(second.id)).status).toBe("watching");
-  // The README's picture: green serving, a deployment being watched, the earlier switches on the chart.
+  // The picture in docs/dashboard.md: green serving, a deployment being watched, the earlier switches on the chart.
   await dash.page.locator("#notice").waitFor({ state: "hidden", timeout: UI_TIMEOUT_MS });
   await shot("08-watching");
   if (DOCS_SHOT) await dash.page.screenshot({ path: DOCS_SHOT, fullPage: true });

@@ -1,4 +1,4 @@
-// Validation on mirrored production load (README, "Mirroring"), end to end: real producers (NDJSON shippers
+// Validation on mirrored production load (docs/deployments.md), end to end: real producers (NDJSON shippers
 // and the OpenTelemetry exporter) → the real Worker → the stand-in platform, while releases are validated
 // on copies of that traffic. Every entry must be stored exactly once, and no client may see a copy's effect.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

@@ -43,7 +43,7 @@ test("a release broken for real traffic, deployed with steps [5, 100]: reverted 
     // them, so a short step would put the share far above 5 % by chance).
     thresholds: { probeIntervalMs: 200, minSamples: 4, minFailures: 20 },
     // Mirroring off: copies of the live traffic would fail this release during validation (mirror_errors,
-    // README "Mirroring"), and this test is about what a traffic step does with it.
+    // docs/deployments.md, "Mirroring"), and this test is about what a traffic step does with it.
     mirrorPercent: 0,
   });
   expect(res.status, JSON.stringify(res.json)).toBe(201);

@@ -200,7 +200,7 @@ describe(`${LOCATIONS} edge locations whose KV lags 0-${MAX_LAG_MS} ms`, () => {
 
 const span = (s: [number, number] | null) => (s ? `${s[0]}-${s[1]}` : "?");
 
-/** The figures, for the README (printed with the test's output). */
+/** The figures, for docs/flag-and-timing.md (printed with the test's output). */
 function report(
   sim: Sim,
   switches: Switch[],

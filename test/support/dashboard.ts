@@ -13,7 +13,7 @@ import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 export const SHOTS = "test-results/dashboard";
 // Generous: other test files share the two cores.
 export const UI_TIMEOUT_MS = 15_000;
-// Validation also waits for minMirrorRequests copies of the live load (README, "Mirroring"): a few suffice here.
+// Validation also waits for minMirrorRequests copies of the live load (docs/deployments.md): a few suffice here.
 const FAST = { thresholds: { probeIntervalMs: 150, minSamples: 4, minMirrorRequests: 5 }, autoPromote: false } as const;
 
 export interface Dashboard {

@@ -191,7 +191,7 @@ export const TABLE_HEADER = [
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ];
 
-/** One markdown table row per cell: the README's matrix is made of these lines. */
+/** One markdown table row per cell: docs/fault-matrix.md's table is made of these lines. */
 export function tableRow(r: CellResult): string {
   const total = (k: "lost" | "duplicates") => r.audits.reduce((n, a) => n + a[k], 0);
   const evidence = r.evidence

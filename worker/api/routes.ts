@@ -45,7 +45,7 @@ function reply<T>(c: { json: (v: unknown, s?: number) => Response }, r: Result<T
   return r.ok ? c.json(r.value, okStatus) : c.json(errorBody(r.code, r.message), r.status);
 }
 
-/** 403 unless the caller's role reaches `needs` (README, "Access": the role of each call). */
+/** 403 unless the caller's role reaches `needs` (docs/access-and-audit.md: the role of each call). */
 const need = (needs: Role, what: string) =>
   createMiddleware<ApiEnv>(async (c, next) => {
     const missing = missingRole(c.get("session").role, needs, what);

@@ -41,7 +41,7 @@ const refused = (reason: RefusalReason, message: string): AuthResult => ({
 
 /**
  * Checks `Authorization: Bearer …`: CONTROL_TOKEN (operator), VIEW_TOKEN (viewer), or a GitHub Actions
- * OIDC token that passes the claim policy (deployer or operator, README "Access").
+ * OIDC token that passes the claim policy (deployer or operator, docs/access-and-audit.md).
  */
 export async function authenticate(header: string | null | undefined, env: Env): Promise<AuthResult> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");

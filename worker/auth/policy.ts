@@ -23,7 +23,7 @@ function allowed(entries: string[]): Allowed {
   return { text: entries.join(", "), has: (v) => v !== null && patterns.some((re) => re.test(v)) };
 }
 
-/** The OIDC claim policy (README, "Access"), parsed from the Worker's vars. */
+/** The OIDC claim policy (docs/access-and-audit.md), parsed from the Worker's vars. */
 export function oidcPolicy(env: Env) {
   const repositories = list(env.OIDC_REPOSITORIES);
   const environments = list(env.OIDC_ENVIRONMENTS).map((e) => e.toLowerCase());

@@ -1,4 +1,4 @@
-// The flag tells routers whether the standby is a valid failover target (README, "Failover target"):
+// The flag tells routers whether the standby is a valid failover target (docs/router-and-failover.md):
 // not while it runs a release under validation or one that was rejected or rolled back from.
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
 import type { Deployment, State } from "../../shared";
@@ -42,7 +42,7 @@ test("validating: off; a validated candidate: on; after the switch (old release 
   const res = await s.control.deploy({ version: "v2", autoPromote: false, ...FAST, thresholds: slow });
   expect(res.status).toBe(201);
   // Written before the 201: the standby runs an unvalidated release. A new epoch, traffic unmoved; the same
-  // write starts mirroring live ingest to the candidate (README, "Mirroring").
+  // write starts mirroring live ingest to the candidate (docs/deployments.md, "Mirroring").
   const validating = await flag();
   const mirror = { color: before.standby, percent: 10 };
   expect(validating).toMatchObject({ color: before.active, failover: false, epoch: before.epoch + 1, mirror });

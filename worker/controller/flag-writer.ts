@@ -10,8 +10,8 @@ import { iso } from "./time";
 
 /**
  * Flag change: the new flag is persisted first (KV marked behind), then written to KV. `failover` says
- * whether routers may fail over to (and eject towards) the standby: README, "Failover target". `mirror`
- * follows the running deployment's status (README, "Mirroring"): every flag written while it validates or
+ * whether routers may fail over to (and eject towards) the standby: docs/router-and-failover.md. `mirror`
+ * follows the running deployment's status (docs/deployments.md, "Mirroring"): every flag written while it validates or
  * awaits promotion carries it, the first one leaving those statuses drops it.
  */
 export async function writeFlag(

@@ -12,7 +12,7 @@ import {
 } from "../../shared";
 import { conclude } from "./evidence";
 
-/** Statuses in which the candidate gets copies of live traffic (README, "Mirroring"). */
+/** Statuses in which the candidate gets copies of live traffic (docs/deployments.md, "Mirroring"). */
 export const MIRRORED_STATUSES: readonly Deployment["status"][] = ["validating", "awaiting_promotion"];
 
 /** The record a new deployment starts with. */
@@ -67,7 +67,7 @@ export const mirrorFigures = (m: MirrorReport): string =>
   `5xx ${m.errors5xx} (${m.timeouts} timeouts), p95 ≤ ${m.p95Ms ?? "n/a"} ms`;
 
 /**
- * The candidate judged on mirrored live traffic (README, "Mirroring"). Conclusive errors fail at once
+ * The candidate judged on mirrored live traffic (docs/deployments.md, "Mirroring"). Conclusive errors fail at once
  * (the evidence rule of the watch: `minFailures`); latency and throughput need `minMirrorRequests`:
  * p95 ≤ maxP95Ms, and the copies accepted (2xx) ≥ minMirrorAcceptRate of the copies the routers meant to
  * send (sent + skipped because the isolate's copies in flight were at their bound).

@@ -45,7 +45,7 @@ describe("deployment controller", () => {
     expect(done.steps.map((x) => x.status)).toEqual(["validating", "promoted", "watching", "succeeded"]);
     expect(done.probes.filter((p) => p.phase === "pre" && p.ok).length).toBeGreaterThanOrEqual(4);
     expect(done.probes.some((p) => p.phase === "post" && p.check === "health" && p.ok)).toBe(true);
-    // No live traffic to copy: validated by the probes alone, and the record says so (README, "Mirroring").
+    // No live traffic to copy: validated by the probes alone, and the record says so (docs/deployments.md).
     expect(done.mirror).toMatchObject({ percent: 10, status: "no-traffic", requests: 0 });
     expect(done.probes.find((p) => p.check === "mirror")?.detail).toMatch(/probes alone, no live router traffic/);
     for (const step of done.steps) expect(Date.parse(step.at)).not.toBeNaN();

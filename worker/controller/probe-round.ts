@@ -73,7 +73,7 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   }
   // A wrong version is never a fluke: stop at once.
   if (health.version !== null && health.version !== d.version) return breach(core, d, "health", health.detail);
-  // Mirrored live traffic is the stronger evidence (README, "Mirroring"): its failures come first.
+  // Mirrored live traffic is the stronger evidence (docs/deployments.md, "Mirroring"): its failures come first.
   const m = p === "pre" && d.mirror?.status === "collecting" ? d.mirror : null;
   const mirrored = m ? judgeMirror(m, d.thresholds) : null;
   if (m && mirrored?.kind === "fail") {

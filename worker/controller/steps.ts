@@ -9,7 +9,7 @@ import { iso } from "./time";
 import { finish, setStatus, switchTo } from "./transitions";
 
 /**
- * Traffic steps (README, "Traffic steps"). Validation passed and promotion is given: the plan's first
+ * Traffic steps (docs/deployments.md, "Traffic steps"). Validation passed and promotion is given: the plan's first
  * step, or the whole switch for a deployment without steps.
  */
 export function beginTraffic(core: Core, d: Deployment, detail: string): Promise<void> {

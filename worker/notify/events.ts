@@ -3,7 +3,7 @@ import type { Deployment, DeploymentStatus, Flag, HistoryEntry } from "../../sha
 /**
  * What the controller hands to `notify()`: a one-line summary for people and the structured details.
  * Types so far: `deployment.status`, `rollback` (manual, outside a deployment), `flag.kv_write_failed`;
- * the deadline and ejection-surge raisers add theirs (README, "Notifications").
+ * the deadline and ejection-surge raisers add theirs (docs/notifications.md).
  */
 export interface NotifyEvent {
   /** a stable id when the same event may be raised twice (e.g. derived from a persisted step); random otherwise. */

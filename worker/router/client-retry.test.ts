@@ -1,5 +1,5 @@
 // Issue 16: a client that gives up on a hung release and retries the same batch gets it stored once.
-// wrangler dev does not pass the client's disconnect on to the Worker (README, "Client disconnects"), so
+// wrangler dev does not pass the client's disconnect on to the Worker (docs/decisions-and-limits.md), so
 // here the orphaned request does fail over after ORIGIN_TIMEOUT_MS; what keeps the count right is that the
 // retry carries the same content-derived idempotency-key (random keys stored the batch twice).
 import { afterAll, beforeAll, expect, test } from "vitest";

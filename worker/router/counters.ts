@@ -99,7 +99,7 @@ export class Counters {
     return c.mirrored;
   }
 
-  /** One mirrored copy's outcome (README, "Mirroring"): kept apart from the served traffic above. */
+  /** One mirrored copy's outcome (docs/deployments.md, "Mirroring"): kept apart from the served traffic above. */
   mirrored(epoch: number, color: Color, status: number, latencyMs: number, timedOut: boolean): void {
     const m = this.mirrorCounts(epoch, color);
     m.requests++;

@@ -124,7 +124,7 @@ async function forward(
   if (!body.replayable && body.cut === "too_large")
     return errorJson(413, "payload_too_large", `body exceeds ${cfg.maxBodyBytes} bytes`);
   if (outcome.kind === "response" && (preview || !failed(outcome, cfg.failoverOn))) {
-    // A validating color gets copies (README, "Mirroring"); without a mirror in the flag, this one check.
+    // A validating color gets copies (docs/deployments.md, "Mirroring"); without a mirror in the flag, this one check.
     if (flag.mirror) {
       const to = { ...flag.mirror, epoch: flag.epoch, url: targetUrl(cfg.origins[flag.mirror.color], target) };
       const from = { method: request.method, headers, body, path, preview, served, status: outcome.status };

@@ -127,7 +127,7 @@ const summaryLine = (name, checks, failed, p95) =>
   `<li><strong>${name}:</strong> ${checks} checks · <span class="${failed ? "bad-text" : ""}">${failed} failed</span> · p95 ${millis(p95)}</li>`;
 
 /**
- * Validation on mirrored live traffic (README, "Mirroring").
+ * Validation on mirrored live traffic (docs/deployments.md, "Mirroring").
  * @param {NonNullable<Deployment["mirror"]>} m
  */
 function mirrorLine(m) {
