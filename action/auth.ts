@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import type { TokenSource } from "./client";
+import type { TokenSource } from "../control/client";
 
 /** Fetch a fresh OIDC token this long before the current one expires. */
 const REFRESH_BEFORE_MS = 60_000;

@@ -1,10 +1,12 @@
+import type { CommandContext as SharedContext } from "../control/context";
+import { type DeployRecorder, deploy } from "../control/deploy-flow";
+import { deploymentOutcome, isResult, type Outcome } from "../control/outcome";
+import { settle } from "../control/settle";
 import { isTerminal } from "../shared";
-import type { CommandContext } from "./context";
-import { deploy } from "./deploy-flow";
 import { GithubDeployment } from "./github";
-import type { Command } from "./inputs";
-import { deploymentOutcome, isResult, type Outcome } from "./outcome";
-import { settle } from "./settle";
+import type { Command, Inputs } from "./inputs";
+
+type CommandContext = SharedContext<Inputs>;
 
 /** The deployment-id input, else the deployment running now. */
 async function targetId({ inputs, client }: CommandContext, verb: string): Promise<string> {
@@ -74,8 +76,30 @@ async function status({ client, timeline }: CommandContext): Promise<Outcome> {
   };
 }
 
+/** The deployment as a GitHub deployment with statuses (none without github-token). */
+const githubRecorder =
+  ({ inputs }: CommandContext): DeployRecorder =>
+  async ({ version, color }) => {
+    const github = await GithubDeployment.create({
+      token: inputs.githubToken,
+      environment: inputs.environment,
+      ref: process.env.GITHUB_SHA || version,
+      description: `${version} to ${color}`,
+      payload: { version, color },
+      environmentUrl: inputs.workerUrl,
+    });
+    await github?.status("in_progress", `deploying ${version} to ${color}`);
+    return async (outcome) => {
+      const succeeded = outcome.result === "succeeded";
+      await github?.status(
+        succeeded ? "success" : "failure",
+        succeeded ? `${version} serves on ${color}` : (outcome.failure ?? ""),
+      );
+    };
+  };
+
 export const commands: Record<Command, (ctx: CommandContext) => Promise<Outcome>> = {
-  deploy,
+  deploy: (ctx) => deploy(ctx, githubRecorder(ctx)),
   rollback,
   promote,
   abort,

@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import { context, getOctokit } from "@actions/github";
-import { errorText } from "./outcome";
+import { errorText } from "../control/outcome";
 
 type Octokit = ReturnType<typeof getOctokit>;
 export type GithubState = "in_progress" | "success" | "failure";

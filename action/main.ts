@@ -1,11 +1,16 @@
 import * as core from "@actions/core";
+import { ControlClient } from "../control/client";
+import { errorText, type Outcome, Timeline } from "../control/outcome";
 import { defaultAudience, tokenSource } from "./auth";
-import { ControlClient } from "./client";
 import { commands } from "./commands";
 import { runHeaders } from "./github";
 import { type Command, readInputs } from "./inputs";
-import { errorText, type Outcome, Timeline } from "./outcome";
+import { actionHints, jobLog } from "./log";
 import { writeReport } from "./report";
+
+/** What a 401 asks the workflow's author to check. */
+const CREDENTIAL_HINT =
+  "Check the `token` input (the Worker's CONTROL_TOKEN) or, with GitHub OIDC, the Worker's OIDC_AUDIENCE and its claim policy (OIDC_REPOSITORIES, OIDC_REFS, OIDC_EVENTS, OIDC_ENVIRONMENTS, OIDC_WORKFLOWS; the message names the claim that failed).";
 
 function setOutputs(o: Outcome): void {
   const outputs = {
@@ -20,7 +25,7 @@ function setOutputs(o: Outcome): void {
 
 /** The action: runs the chosen command, sets the outputs, writes the job summary, fails the job when it must. */
 export async function run(): Promise<void> {
-  const timeline = new Timeline();
+  const timeline = new Timeline(jobLog);
   let command: Command = "deploy";
   let workerUrl: string | undefined;
   let outcome: Outcome;
@@ -29,7 +34,10 @@ export async function run(): Promise<void> {
     ({ command, workerUrl } = inputs);
     if (inputs.githubToken) core.setSecret(inputs.githubToken);
     const token = tokenSource(inputs.token, inputs.oidcAudience || defaultAudience(inputs.workerUrl));
-    outcome = await commands[command]({ inputs, client: new ControlClient(workerUrl, token, runHeaders()), timeline });
+    const client = new ControlClient(workerUrl, token, runHeaders(), CREDENTIAL_HINT);
+    // The commit and the workflow's actor go with the deployment request.
+    const deployInputs = { ...inputs, sha: process.env.GITHUB_SHA, actor: process.env.GITHUB_ACTOR };
+    outcome = await commands[command]({ inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints });
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

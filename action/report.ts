@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
+import type { Outcome } from "../control/outcome";
+import { seconds, watchLine } from "../control/timing";
 import { COLORS, type Deployment, type Probe, quantile, type State } from "../shared";
-import type { Outcome } from "./outcome";
-import { seconds, watchLine } from "./timing";
 
 type Row = Parameters<typeof core.summary.addTable>[0][number];
 

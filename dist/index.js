@@ -40133,44 +40133,25 @@ function startGroup(name) {
 function endGroup() {
   issue("endgroup");
 }
+function group(name, fn) {
+  return __awaiter5(this, void 0, void 0, function* () {
+    startGroup(name);
+    let result;
+    try {
+      result = yield fn();
+    } finally {
+      endGroup();
+    }
+    return result;
+  });
+}
 function getIDToken(aud) {
   return __awaiter5(this, void 0, void 0, function* () {
     return yield OidcClient.getIDToken(aud);
   });
 }
 
-// action/auth.ts
-var REFRESH_BEFORE_MS = 6e4;
-var FALLBACK_LIFETIME_MS = 5 * 6e4;
-function expiry(jwt) {
-  try {
-    const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
-    if (typeof payload.exp === "number") return payload.exp * 1e3;
-  } catch {
-  }
-  return Date.now() + FALLBACK_LIFETIME_MS;
-}
-var defaultAudience = (workerUrl) => new URL(workerUrl).origin;
-function tokenSource(token, audience) {
-  if (token) {
-    setSecret(token);
-    return async () => token;
-  }
-  let cached2 = null;
-  return async () => {
-    if (!cached2 || cached2.expiresAt - Date.now() < REFRESH_BEFORE_MS) {
-      const jwt = await getIDToken(audience).catch((e) => {
-        throw new Error(
-          `no \`token\` input and no GitHub OIDC token for audience "${audience}" (${e.message}). Grant the job \`permissions: id-token: write\`, or pass \`token\`.`
-        );
-      });
-      cached2 = { jwt, expiresAt: expiry(jwt) };
-    }
-    return cached2.jwt;
-  };
-}
-
-// action/client.ts
+// control/client.ts
 import { setTimeout as sleep } from "node:timers/promises";
 
 // node_modules/zod/v4/core/util.js
@@ -47029,7 +47010,7 @@ var TrafficEvent = object({
   convergence: Convergence.optional()
 });
 
-// action/client.ts
+// control/client.ts
 var REQUEST_TIMEOUT_MS = 3e4;
 var GET_ATTEMPTS = 3;
 var ControlApiError = class extends Error {
@@ -47042,16 +47023,21 @@ var ControlApiError = class extends Error {
   code;
 };
 var ControlClient = class {
-  constructor(baseUrl2, token, extraHeaders = {}) {
+  constructor(baseUrl2, token, extraHeaders = {}, credentialHint = "") {
     this.baseUrl = baseUrl2;
     this.token = token;
     this.extraHeaders = extraHeaders;
+    this.credentialHint = credentialHint;
   }
   baseUrl;
   token;
   extraHeaders;
+  credentialHint;
   state() {
     return this.get("/api/state", State);
+  }
+  audit(limit) {
+    return this.get(`/api/audit?limit=${limit}`, AuditLog);
   }
   deployment(id) {
     return this.get(`/api/deployments/${encodeURIComponent(id)}`, Deployment);
@@ -47145,7 +47131,7 @@ var ControlClient = class {
     const call = `${method} ${path}`;
     if (res.status === 401) {
       return new ControlApiError(
-        `the Worker rejected the credentials for ${call} (401: ${detail}). Check the \`token\` input (the Worker's CONTROL_TOKEN) or, with GitHub OIDC, the Worker's OIDC_AUDIENCE and its claim policy (OIDC_REPOSITORIES, OIDC_REFS, OIDC_EVENTS, OIDC_ENVIRONMENTS, OIDC_WORKFLOWS; the message names the claim that failed).`,
+        `the Worker rejected the credentials for ${call} (401: ${detail}).${this.credentialHint && ` ${this.credentialHint}`}`,
         401,
         code
       );
@@ -47154,14 +47140,73 @@ var ControlClient = class {
   }
 };
 
-// action/deploy-flow.ts
+// control/outcome.ts
+var RESULTS = ["succeeded", "rolled_back", "failed", "aborted", "rolled_back_manually"];
+var isResult = (s) => RESULTS.includes(s);
+var errorText = (e) => e instanceof Error ? e.message : String(e);
+var Timeline = class {
+  constructor(log) {
+    this.log = log;
+  }
+  log;
+  entries = [];
+  add(step, detail) {
+    this.entries.push({ at: (/* @__PURE__ */ new Date()).toISOString(), step, detail });
+    this.log.info(`\u25B6 ${step}: ${detail}`);
+  }
+};
+var deploymentOutcome = (command, result, d, state, timeline) => ({
+  command,
+  result,
+  deployment: d,
+  state,
+  activeColor: state.active,
+  previousColor: d.previousColor,
+  deploymentId: d.id,
+  version: d.version,
+  timeline: timeline.entries
+});
+
+// action/auth.ts
+var REFRESH_BEFORE_MS = 6e4;
+var FALLBACK_LIFETIME_MS = 5 * 6e4;
+function expiry(jwt) {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
+    if (typeof payload.exp === "number") return payload.exp * 1e3;
+  } catch {
+  }
+  return Date.now() + FALLBACK_LIFETIME_MS;
+}
+var defaultAudience = (workerUrl) => new URL(workerUrl).origin;
+function tokenSource(token, audience) {
+  if (token) {
+    setSecret(token);
+    return async () => token;
+  }
+  let cached2 = null;
+  return async () => {
+    if (!cached2 || cached2.expiresAt - Date.now() < REFRESH_BEFORE_MS) {
+      const jwt = await getIDToken(audience).catch((e) => {
+        throw new Error(
+          `no \`token\` input and no GitHub OIDC token for audience "${audience}" (${e.message}). Grant the job \`permissions: id-token: write\`, or pass \`token\`.`
+        );
+      });
+      cached2 = { jwt, expiresAt: expiry(jwt) };
+    }
+    return cached2.jwt;
+  };
+}
+
+// control/deploy-flow.ts
 import { setTimeout as sleep3 } from "node:timers/promises";
 
-// action/deploy.ts
+// control/deploy-command.ts
 import { spawn } from "node:child_process";
 var TAIL_LINES = 20;
 function commandEnv(target) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("INPUT_")));
+  const own2 = (k) => k.startsWith("INPUT_") || k === "EDGE_BLUEGREEN_TOKEN";
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !own2(k)));
   return { ...env, DEPLOY_COLOR: target.color, DEPLOY_VERSION: target.version, DEPLOY_ORIGIN: target.origin };
 }
 function runDeployCommand(command, target) {
@@ -47191,6 +47236,324 @@ function runDeployCommand(command, target) {
     if (e.code === "ENOENT") return attempt("sh", ["-e"]);
     throw e;
   });
+}
+
+// control/events.ts
+import { setTimeout as sleep2 } from "node:timers/promises";
+var STREAM_IDLE_MS = 45e3;
+var POLL_FIRST_MS = 500;
+var POLL_MAX_MS = 5e3;
+async function* readSse(body, signal) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const stop = () => void reader.cancel().catch(() => void 0);
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    for (; ; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+      for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
+        const event = parseEvent(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (event) yield event;
+      }
+    }
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    await reader.cancel().catch(() => void 0);
+  }
+}
+function parseEvent(block) {
+  let event = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+  }
+  return data.length ? { event, data: data.join("\n") } : null;
+}
+var changeKey = (d) => `${d.status}|${d.steps.length}|${d.probes.length}|${d.updatedAt}`;
+async function followDeployment(client, initial, opts) {
+  let last = initial;
+  let lastKey = changeKey(initial);
+  const see = (d) => {
+    const key = changeKey(d);
+    if (key === lastKey) return;
+    last = d;
+    lastKey = key;
+    opts.onUpdate(d);
+  };
+  if (isTerminal(last.status)) return { deployment: last, done: true };
+  try {
+    if (await stream(client, initial.id, opts, see)) return { deployment: last, done: true };
+  } catch (e) {
+    if (e instanceof ControlApiError && e.status === 401) throw e;
+    opts.log.info(`Live events unavailable (${errorText(e)}); polling instead.`);
+  }
+  let delay = POLL_FIRST_MS;
+  while (!isTerminal(last.status) && Date.now() < opts.deadline) {
+    await sleep2(Math.min(delay, Math.max(0, opts.deadline - Date.now())));
+    try {
+      const before = lastKey;
+      see(await client.deployment(initial.id));
+      delay = lastKey === before ? Math.min(delay * 2, POLL_MAX_MS) : POLL_FIRST_MS;
+    } catch (e) {
+      if (e instanceof ControlApiError && (e.status === 401 || e.status === 404)) throw e;
+      opts.log.info(`Polling the deployment failed (${errorText(e)}); retrying.`);
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+    }
+  }
+  return { deployment: last, done: isTerminal(last.status) };
+}
+async function stream(client, id, { deadline, log }, see) {
+  const abort2 = new AbortController();
+  let idle;
+  let quiet = false;
+  const resetIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(
+      () => {
+        quiet = true;
+        abort2.abort();
+      },
+      Math.min(STREAM_IDLE_MS, Math.max(0, deadline - Date.now()))
+    );
+  };
+  resetIdle();
+  try {
+    const body = await client.events(abort2.signal);
+    const watched = body.pipeThrough(
+      new TransformStream({
+        transform(chunk, ctl) {
+          resetIdle();
+          ctl.enqueue(chunk);
+        }
+      })
+    );
+    for await (const ev of readSse(watched, abort2.signal)) {
+      if (ev.event !== "state") continue;
+      const state = State.parse(JSON.parse(ev.data));
+      const d = state.deployment?.id === id ? state.deployment : await client.deployment(id);
+      see(d);
+      if (isTerminal(d.status)) return true;
+    }
+  } catch (e) {
+    if (!abort2.signal.aborted) throw e;
+  } finally {
+    clearTimeout(idle);
+    abort2.abort();
+  }
+  if (Date.now() < deadline) log.info(`The event stream ${quiet ? "went quiet" : "ended early"}; polling instead.`);
+  return false;
+}
+
+// control/timing.ts
+var seconds = (ms) => ms === null ? "not yet" : `${(ms / 1e3).toFixed(1)} s`;
+function convergenceLine(c) {
+  const r = c.reached;
+  return `routers on epoch ${c.epoch} (\u2192 ${c.color}): 50 % of traffic after ${seconds(r["50"])}, 99 % after ${seconds(r["99"])}, 100 % after ${seconds(r["100"])}`;
+}
+function watchLine(d) {
+  const w = d.watch;
+  if (!w?.startedAt) return null;
+  const why = w.startedBy === "convergence" ? "99 % of router traffic on the new epoch" : "DRAIN_SECONDS passed before 99 %";
+  return `watch period counted from ${w.startedAt.slice(11, 19)} (${why}); judged ${w.requests} router requests under epoch ${w.epoch}, ${w.errors5xx} 5xx`;
+}
+function timingLogger(log) {
+  const said = /* @__PURE__ */ new Set();
+  return (d) => {
+    const lines = [...(d.convergence ?? []).map(convergenceLine), watchLine(d)];
+    for (const line of lines) {
+      if (line === null || said.has(line)) continue;
+      said.add(line);
+      log.info(`  ${line}`);
+    }
+  };
+}
+
+// control/settle.ts
+function progressLogger({ log, hints, onUpdate }) {
+  let steps = 0;
+  const failures = /* @__PURE__ */ new Set();
+  const timing = timingLogger(log);
+  return (d) => {
+    for (const s of d.steps.slice(steps)) {
+      log.info(`[${s.at.slice(11, 19)}] ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
+      if (s.status === "awaiting_promotion") {
+        log.notice(
+          `Validation of ${d.version} on ${d.color} passed. Promote it with ${hints.promote(d.id)}, the dashboard, or POST /api/deployments/${d.id}/promote.`
+        );
+      }
+      if (s.status === "awaiting_decision") {
+        log.warning(
+          `The watch of ${d.version} on ${d.color} saw too little live traffic to judge it (${s.detail}). It serves traffic and waits: accept it with ${hints.promote(d.id)} or the dashboard, or abort/roll back.`
+        );
+      }
+    }
+    steps = d.steps.length;
+    for (const p of d.probes) {
+      const key = `${p.at}|${p.phase}|${p.check}`;
+      if (p.ok || failures.has(key)) continue;
+      failures.add(key);
+      log.info(`  probe ${p.phase}/${p.check} failed: ${p.detail}`);
+    }
+    timing(d);
+    onUpdate?.(d);
+  };
+}
+var HOW_IT_ENDED = {
+  rolled_back: "was rolled back",
+  failed: "failed validation",
+  aborted: "was aborted"
+};
+async function abortAtTimeout(client, d) {
+  try {
+    return await client.abort(d.id);
+  } catch (e) {
+    if (e instanceof ControlApiError && e.status === 409) return client.deployment(d.id);
+    throw e;
+  }
+}
+async function settle2(ctx, command, started, deadline) {
+  const { client, timeline, inputs } = ctx;
+  const followed = await followDeployment(client, started, { deadline, onUpdate: progressLogger(ctx), log: ctx.log });
+  let d = followed.deployment;
+  let timedOut = "";
+  if (!followed.done) {
+    timedOut = `timed out after ${inputs.timeoutSeconds} s while ${d.status}`;
+    timeline.add("timeout", `${timedOut}; aborting deployment ${d.id}`);
+    d = await abortAtTimeout(client, d);
+  }
+  const state = await client.state();
+  const result = isResult(d.status) ? d.status : void 0;
+  const outcome = deploymentOutcome(command, result, d, state, timeline);
+  if (result === "succeeded") return outcome;
+  const why = timedOut ? `${timedOut}, so it was aborted` : d.reason ?? "no reason given";
+  const serving = `${state.active} serves ${state.colors[state.active].version ?? "the previous version"}`;
+  return {
+    ...outcome,
+    failure: `${d.version} ${(result && HOW_IT_ENDED[result]) ?? d.status} on ${d.color}: ${why}; ${serving}.`
+  };
+}
+
+// control/deploy-flow.ts
+var DRAIN_MARGIN_MS = 250;
+var DRAIN_RECHECK_MS = 1e3;
+function runningMessage(d, hints) {
+  return `another deployment is running: ${d.id} (version ${d.version} to ${d.color}, ${d.status} since ${d.createdAt}${d.actor ? `, by ${d.actor}` : ""}). Wait for it to finish, or stop it with ${hints.abort(d.id)}.`;
+}
+async function deployableState({ client, timeline, hints }, deadline) {
+  for (; ; ) {
+    const state = await client.state();
+    if (state.deployment && !isTerminal(state.deployment.status)) {
+      throw new Error(runningMessage(state.deployment, hints));
+    }
+    const until = state.colors[state.standby].drainingUntil;
+    if (!until) return state;
+    const wait = Math.max(Date.parse(until) - Date.now() + DRAIN_MARGIN_MS, DRAIN_RECHECK_MS);
+    if (Date.now() + wait > deadline) {
+      throw new Error(
+        `${state.standby} must stay warm until ${until} (it served traffic recently), past timeout-seconds`
+      );
+    }
+    const why = state.colors[state.standby].drain?.waitingFor.join("; ");
+    timeline.add("waiting", `${state.standby} drains until at least ${until}${why ? `: waiting for ${why}` : ""}`);
+    await sleep3(wait);
+  }
+}
+async function deploy(ctx, record2) {
+  const { inputs, timeline } = ctx;
+  const { version: version2 } = inputs;
+  let state;
+  try {
+    state = await deployableState(ctx, Date.now() + inputs.timeoutSeconds * 1e3);
+  } catch (e) {
+    return { command: "deploy", result: "failed", failure: errorText(e), version: version2, timeline: timeline.entries };
+  }
+  const color = state.standby;
+  timeline.add("target", `${version2} goes to the idle color ${color}; ${state.active} serves`);
+  const recorded = await record2?.({ version: version2, color });
+  const outcome = await deployAndWatch(ctx, state);
+  await recorded?.(outcome);
+  return outcome;
+}
+async function startDeployment({ inputs, client }, color, deadline) {
+  for (; ; ) {
+    try {
+      return await client.startDeployment({
+        version: inputs.version,
+        color,
+        sha: inputs.sha,
+        actor: inputs.actor,
+        autoPromote: inputs.autoPromote,
+        thresholds: inputs.thresholds,
+        watchSeconds: inputs.watchSeconds,
+        configHash: inputs.configHash,
+        mirrorPercent: inputs.mirrorPercent,
+        promotionTimeoutSeconds: inputs.promotionTimeoutSeconds,
+        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
+        steps: inputs.steps,
+        stepSeconds: inputs.stepSeconds
+      });
+    } catch (e) {
+      if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {
+        throw e;
+      }
+      await sleep3(DRAIN_RECHECK_MS);
+    }
+  }
+}
+async function deployAndWatch(ctx, state) {
+  const { inputs, timeline, log } = ctx;
+  const { version: version2 } = inputs;
+  const color = state.standby;
+  const unchanged = {
+    command: "deploy",
+    result: "failed",
+    state,
+    activeColor: state.active,
+    previousColor: state.active,
+    version: version2,
+    timeline: timeline.entries
+  };
+  if (inputs.deployCommand) {
+    const target = { color, version: version2, origin: state.colors[color].origin };
+    let run2;
+    try {
+      run2 = await log.group(
+        `deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version2})`,
+        () => runDeployCommand(inputs.deployCommand, target)
+      );
+    } catch (e) {
+      return { ...unchanged, failure: `deploy-command could not start: ${errorText(e)}` };
+    }
+    timeline.add("deploy-command", `exit ${run2.exitCode} after ${(run2.durationMs / 1e3).toFixed(1)} s`);
+    if (run2.exitCode !== 0) {
+      const failure2 = `deploy-command exited with ${run2.exitCode}; no traffic moved (${state.active} still serves).`;
+      return { ...unchanged, deployCommand: run2, failure: failure2 };
+    }
+  } else {
+    timeline.add("deploy-command", `none given: validating whatever ${color} runs now`);
+  }
+  const deadline = Date.now() + inputs.timeoutSeconds * 1e3;
+  let started;
+  try {
+    started = await startDeployment(ctx, color, deadline);
+  } catch (e) {
+    return { ...unchanged, failure: errorText(e) };
+  }
+  timeline.add("deployment", `${started.id} started (auto-promote ${started.autoPromote})`);
+  try {
+    return await settle2(ctx, "deploy", started, deadline);
+  } catch (e) {
+    const failure2 = `lost track of deployment ${started.id}: ${errorText(e)}. The Worker finishes it on its own; see GET /api/state.`;
+    return { command: "deploy", deploymentId: started.id, version: version2, failure: failure2, timeline: timeline.entries };
+  }
 }
 
 // node_modules/@actions/github/lib/context.js
@@ -51358,29 +51721,6 @@ function getOctokit(token, options, ...additionalPlugins) {
   return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 
-// action/outcome.ts
-var RESULTS = ["succeeded", "rolled_back", "failed", "aborted", "rolled_back_manually"];
-var isResult = (s) => RESULTS.includes(s);
-var errorText = (e) => e instanceof Error ? e.message : String(e);
-var Timeline = class {
-  entries = [];
-  add(step, detail) {
-    this.entries.push({ at: (/* @__PURE__ */ new Date()).toISOString(), step, detail });
-    info(`\u25B6 ${step}: ${detail}`);
-  }
-};
-var deploymentOutcome = (command, result, d, state, timeline) => ({
-  command,
-  result,
-  deployment: d,
-  state,
-  activeColor: state.active,
-  previousColor: d.previousColor,
-  deploymentId: d.id,
-  version: d.version,
-  timeline: timeline.entries
-});
-
 // action/github.ts
 var DESCRIPTION_MAX = 140;
 var short = (s) => s.length > DESCRIPTION_MAX ? `${s.slice(0, DESCRIPTION_MAX - 1)}\u2026` : s;
@@ -51475,333 +51815,6 @@ var GithubDeployment = class _GithubDeployment {
   }
 };
 
-// action/events.ts
-import { setTimeout as sleep2 } from "node:timers/promises";
-var STREAM_IDLE_MS = 45e3;
-var POLL_FIRST_MS = 500;
-var POLL_MAX_MS = 5e3;
-async function* readSse(body, signal) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const stop = () => void reader.cancel().catch(() => void 0);
-  signal?.addEventListener("abort", stop, { once: true });
-  try {
-    for (; ; ) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
-      for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
-        const event = parseEvent(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (event) yield event;
-      }
-    }
-  } finally {
-    signal?.removeEventListener("abort", stop);
-    await reader.cancel().catch(() => void 0);
-  }
-}
-function parseEvent(block) {
-  let event = "message";
-  const data = [];
-  for (const line of block.split("\n")) {
-    const colon = line.indexOf(":");
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-  }
-  return data.length ? { event, data: data.join("\n") } : null;
-}
-var changeKey = (d) => `${d.status}|${d.steps.length}|${d.probes.length}|${d.updatedAt}`;
-async function followDeployment(client, initial, opts) {
-  let last = initial;
-  let lastKey = changeKey(initial);
-  const see = (d) => {
-    const key = changeKey(d);
-    if (key === lastKey) return;
-    last = d;
-    lastKey = key;
-    opts.onUpdate(d);
-  };
-  if (isTerminal(last.status)) return { deployment: last, done: true };
-  try {
-    if (await stream(client, initial.id, opts.deadline, see)) return { deployment: last, done: true };
-  } catch (e) {
-    if (e instanceof ControlApiError && e.status === 401) throw e;
-    info(`Live events unavailable (${errorText(e)}); polling instead.`);
-  }
-  let delay = POLL_FIRST_MS;
-  while (!isTerminal(last.status) && Date.now() < opts.deadline) {
-    await sleep2(Math.min(delay, Math.max(0, opts.deadline - Date.now())));
-    try {
-      const before = lastKey;
-      see(await client.deployment(initial.id));
-      delay = lastKey === before ? Math.min(delay * 2, POLL_MAX_MS) : POLL_FIRST_MS;
-    } catch (e) {
-      if (e instanceof ControlApiError && (e.status === 401 || e.status === 404)) throw e;
-      info(`Polling the deployment failed (${errorText(e)}); retrying.`);
-      delay = Math.min(delay * 2, POLL_MAX_MS);
-    }
-  }
-  return { deployment: last, done: isTerminal(last.status) };
-}
-async function stream(client, id, deadline, see) {
-  const abort2 = new AbortController();
-  let idle;
-  let quiet = false;
-  const resetIdle = () => {
-    clearTimeout(idle);
-    idle = setTimeout(
-      () => {
-        quiet = true;
-        abort2.abort();
-      },
-      Math.min(STREAM_IDLE_MS, Math.max(0, deadline - Date.now()))
-    );
-  };
-  resetIdle();
-  try {
-    const body = await client.events(abort2.signal);
-    const watched = body.pipeThrough(
-      new TransformStream({
-        transform(chunk, ctl) {
-          resetIdle();
-          ctl.enqueue(chunk);
-        }
-      })
-    );
-    for await (const ev of readSse(watched, abort2.signal)) {
-      if (ev.event !== "state") continue;
-      const state = State.parse(JSON.parse(ev.data));
-      const d = state.deployment?.id === id ? state.deployment : await client.deployment(id);
-      see(d);
-      if (isTerminal(d.status)) return true;
-    }
-  } catch (e) {
-    if (!abort2.signal.aborted) throw e;
-  } finally {
-    clearTimeout(idle);
-    abort2.abort();
-  }
-  if (Date.now() < deadline) info(`The event stream ${quiet ? "went quiet" : "ended early"}; polling instead.`);
-  return false;
-}
-
-// action/timing.ts
-var seconds = (ms) => ms === null ? "not yet" : `${(ms / 1e3).toFixed(1)} s`;
-function convergenceLine(c) {
-  const r = c.reached;
-  return `routers on epoch ${c.epoch} (\u2192 ${c.color}): 50 % of traffic after ${seconds(r["50"])}, 99 % after ${seconds(r["99"])}, 100 % after ${seconds(r["100"])}`;
-}
-function watchLine(d) {
-  const w = d.watch;
-  if (!w?.startedAt) return null;
-  const why = w.startedBy === "convergence" ? "99 % of router traffic on the new epoch" : "DRAIN_SECONDS passed before 99 %";
-  return `watch period counted from ${w.startedAt.slice(11, 19)} (${why}); judged ${w.requests} router requests under epoch ${w.epoch}, ${w.errors5xx} 5xx`;
-}
-function timingLogger() {
-  const said = /* @__PURE__ */ new Set();
-  return (d) => {
-    const lines = [...(d.convergence ?? []).map(convergenceLine), watchLine(d)];
-    for (const line of lines) {
-      if (line === null || said.has(line)) continue;
-      said.add(line);
-      info(`  ${line}`);
-    }
-  };
-}
-
-// action/settle.ts
-function progressLogger() {
-  let steps = 0;
-  const failures = /* @__PURE__ */ new Set();
-  const timing = timingLogger();
-  return (d) => {
-    for (const s of d.steps.slice(steps)) {
-      info(`[${s.at.slice(11, 19)}] ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
-      if (s.status === "awaiting_promotion") {
-        notice(
-          `Validation of ${d.version} on ${d.color} passed. Promote it with this action (\`command: promote\`, \`deployment-id: ${d.id}\`), the dashboard, or POST /api/deployments/${d.id}/promote.`
-        );
-      }
-      if (s.status === "awaiting_decision") {
-        warning(
-          `The watch of ${d.version} on ${d.color} saw too little live traffic to judge it (${s.detail}). It serves traffic and waits: accept it with \`command: promote\` (\`deployment-id: ${d.id}\`) or the dashboard, or abort/roll back.`
-        );
-      }
-    }
-    steps = d.steps.length;
-    for (const p of d.probes) {
-      const key = `${p.at}|${p.phase}|${p.check}`;
-      if (p.ok || failures.has(key)) continue;
-      failures.add(key);
-      info(`  probe ${p.phase}/${p.check} failed: ${p.detail}`);
-    }
-    timing(d);
-  };
-}
-var HOW_IT_ENDED = {
-  rolled_back: "was rolled back",
-  failed: "failed validation",
-  aborted: "was aborted"
-};
-async function abortAtTimeout(client, d) {
-  try {
-    return await client.abort(d.id);
-  } catch (e) {
-    if (e instanceof ControlApiError && e.status === 409) return client.deployment(d.id);
-    throw e;
-  }
-}
-async function settle2(ctx, command, started, deadline) {
-  const { client, timeline, inputs } = ctx;
-  const followed = await followDeployment(client, started, { deadline, onUpdate: progressLogger() });
-  let d = followed.deployment;
-  let timedOut = "";
-  if (!followed.done) {
-    timedOut = `timed out after ${inputs.timeoutSeconds} s while ${d.status}`;
-    timeline.add("timeout", `${timedOut}; aborting deployment ${d.id}`);
-    d = await abortAtTimeout(client, d);
-  }
-  const state = await client.state();
-  const result = isResult(d.status) ? d.status : void 0;
-  const outcome = deploymentOutcome(command, result, d, state, timeline);
-  if (result === "succeeded") return outcome;
-  const why = timedOut ? `${timedOut}, so it was aborted` : d.reason ?? "no reason given";
-  const serving = `${state.active} serves ${state.colors[state.active].version ?? "the previous version"}`;
-  return {
-    ...outcome,
-    failure: `${d.version} ${(result && HOW_IT_ENDED[result]) ?? d.status} on ${d.color}: ${why}; ${serving}.`
-  };
-}
-
-// action/deploy-flow.ts
-var DRAIN_MARGIN_MS = 250;
-var DRAIN_RECHECK_MS = 1e3;
-function runningMessage(d) {
-  return `another deployment is running: ${d.id} (version ${d.version} to ${d.color}, ${d.status} since ${d.createdAt}${d.actor ? `, by ${d.actor}` : ""}). Wait for it to finish, or stop it with \`command: abort\` and \`deployment-id: ${d.id}\`.`;
-}
-async function deployableState({ client, timeline }, deadline) {
-  for (; ; ) {
-    const state = await client.state();
-    if (state.deployment && !isTerminal(state.deployment.status)) throw new Error(runningMessage(state.deployment));
-    const until = state.colors[state.standby].drainingUntil;
-    if (!until) return state;
-    const wait = Math.max(Date.parse(until) - Date.now() + DRAIN_MARGIN_MS, DRAIN_RECHECK_MS);
-    if (Date.now() + wait > deadline) {
-      throw new Error(
-        `${state.standby} must stay warm until ${until} (it served traffic recently), past timeout-seconds`
-      );
-    }
-    const why = state.colors[state.standby].drain?.waitingFor.join("; ");
-    timeline.add("waiting", `${state.standby} drains until at least ${until}${why ? `: waiting for ${why}` : ""}`);
-    await sleep3(wait);
-  }
-}
-async function deploy(ctx) {
-  const { inputs, timeline } = ctx;
-  const { version: version2 } = inputs;
-  let state;
-  try {
-    state = await deployableState(ctx, Date.now() + inputs.timeoutSeconds * 1e3);
-  } catch (e) {
-    return { command: "deploy", result: "failed", failure: errorText(e), version: version2, timeline: timeline.entries };
-  }
-  const color = state.standby;
-  timeline.add("target", `${version2} goes to the idle color ${color}; ${state.active} serves`);
-  const github = await GithubDeployment.create({
-    token: inputs.githubToken,
-    environment: inputs.environment,
-    ref: process.env.GITHUB_SHA || version2,
-    description: `${version2} to ${color}`,
-    payload: { version: version2, color },
-    environmentUrl: inputs.workerUrl
-  });
-  await github?.status("in_progress", `deploying ${version2} to ${color}`);
-  const outcome = await deployAndWatch(ctx, state);
-  const succeeded = outcome.result === "succeeded";
-  await github?.status(
-    succeeded ? "success" : "failure",
-    succeeded ? `${version2} serves on ${color}` : outcome.failure ?? ""
-  );
-  return outcome;
-}
-async function startDeployment({ inputs, client }, color, deadline) {
-  for (; ; ) {
-    try {
-      return await client.startDeployment({
-        version: inputs.version,
-        color,
-        sha: process.env.GITHUB_SHA,
-        actor: process.env.GITHUB_ACTOR,
-        autoPromote: inputs.autoPromote,
-        thresholds: inputs.thresholds,
-        watchSeconds: inputs.watchSeconds,
-        configHash: inputs.configHash,
-        mirrorPercent: inputs.mirrorPercent,
-        promotionTimeoutSeconds: inputs.promotionTimeoutSeconds,
-        validationTimeoutSeconds: inputs.validationTimeoutSeconds,
-        steps: inputs.steps,
-        stepSeconds: inputs.stepSeconds
-      });
-    } catch (e) {
-      if (!(e instanceof ControlApiError && e.code === "color_draining" && Date.now() + DRAIN_RECHECK_MS < deadline)) {
-        throw e;
-      }
-      await sleep3(DRAIN_RECHECK_MS);
-    }
-  }
-}
-async function deployAndWatch(ctx, state) {
-  const { inputs, timeline } = ctx;
-  const { version: version2 } = inputs;
-  const color = state.standby;
-  const unchanged = {
-    command: "deploy",
-    result: "failed",
-    state,
-    activeColor: state.active,
-    previousColor: state.active,
-    version: version2,
-    timeline: timeline.entries
-  };
-  if (inputs.deployCommand) {
-    startGroup(`deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version2})`);
-    const target = { color, version: version2, origin: state.colors[color].origin };
-    let run2;
-    try {
-      run2 = await runDeployCommand(inputs.deployCommand, target);
-    } catch (e) {
-      return { ...unchanged, failure: `deploy-command could not start: ${errorText(e)}` };
-    } finally {
-      endGroup();
-    }
-    timeline.add("deploy-command", `exit ${run2.exitCode} after ${(run2.durationMs / 1e3).toFixed(1)} s`);
-    if (run2.exitCode !== 0) {
-      const failure2 = `deploy-command exited with ${run2.exitCode}; no traffic moved (${state.active} still serves).`;
-      return { ...unchanged, deployCommand: run2, failure: failure2 };
-    }
-  } else {
-    timeline.add("deploy-command", `none given: validating whatever ${color} runs now`);
-  }
-  const deadline = Date.now() + inputs.timeoutSeconds * 1e3;
-  let started;
-  try {
-    started = await startDeployment(ctx, color, deadline);
-  } catch (e) {
-    return { ...unchanged, failure: errorText(e) };
-  }
-  timeline.add("deployment", `${started.id} started (auto-promote ${started.autoPromote})`);
-  try {
-    return await settle2(ctx, "deploy", started, deadline);
-  } catch (e) {
-    const failure2 = `lost track of deployment ${started.id}: ${errorText(e)}. The Worker finishes it on its own; see GET /api/state.`;
-    return { command: "deploy", deploymentId: started.id, version: version2, failure: failure2, timeline: timeline.entries };
-  }
-}
-
 // action/commands.ts
 async function targetId({ inputs, client }, verb) {
   if (inputs.deploymentId) return inputs.deploymentId;
@@ -51864,8 +51877,26 @@ async function status({ client, timeline }) {
     timeline: timeline.entries
   };
 }
+var githubRecorder = ({ inputs }) => async ({ version: version2, color }) => {
+  const github = await GithubDeployment.create({
+    token: inputs.githubToken,
+    environment: inputs.environment,
+    ref: process.env.GITHUB_SHA || version2,
+    description: `${version2} to ${color}`,
+    payload: { version: version2, color },
+    environmentUrl: inputs.workerUrl
+  });
+  await github?.status("in_progress", `deploying ${version2} to ${color}`);
+  return async (outcome) => {
+    const succeeded = outcome.result === "succeeded";
+    await github?.status(
+      succeeded ? "success" : "failure",
+      succeeded ? `${version2} serves on ${color}` : outcome.failure ?? ""
+    );
+  };
+};
 var commands = {
-  deploy,
+  deploy: (ctx) => deploy(ctx, githubRecorder(ctx)),
   rollback,
   promote,
   abort,
@@ -51926,6 +51957,18 @@ function readInputs() {
   });
   throw new Error(`invalid inputs: ${issues.join("; ")}`);
 }
+
+// action/log.ts
+var jobLog = {
+  info: (line) => info(line),
+  notice: (line) => notice(line),
+  warning: (line) => warning(line),
+  group: (title, body) => group(title, body)
+};
+var actionHints = {
+  promote: (id) => `this action (\`command: promote\`, \`deployment-id: ${id}\`)`,
+  abort: (id) => `\`command: abort\` and \`deployment-id: ${id}\``
+};
 
 // action/report.ts
 var HISTORY_ROWS = 10;
@@ -52087,6 +52130,7 @@ async function writeReport(o, workerUrl) {
 }
 
 // action/main.ts
+var CREDENTIAL_HINT = "Check the `token` input (the Worker's CONTROL_TOKEN) or, with GitHub OIDC, the Worker's OIDC_AUDIENCE and its claim policy (OIDC_REPOSITORIES, OIDC_REFS, OIDC_EVENTS, OIDC_ENVIRONMENTS, OIDC_WORKFLOWS; the message names the claim that failed).";
 function setOutputs(o) {
   const outputs = {
     result: o.result,
@@ -52098,7 +52142,7 @@ function setOutputs(o) {
   for (const [name, value] of Object.entries(outputs)) if (value !== void 0) setOutput(name, value);
 }
 async function run() {
-  const timeline = new Timeline();
+  const timeline = new Timeline(jobLog);
   let command = "deploy";
   let workerUrl;
   let outcome;
@@ -52107,7 +52151,9 @@ async function run() {
     ({ command, workerUrl } = inputs);
     if (inputs.githubToken) setSecret(inputs.githubToken);
     const token = tokenSource(inputs.token, inputs.oidcAudience || defaultAudience(inputs.workerUrl));
-    outcome = await commands[command]({ inputs, client: new ControlClient(workerUrl, token, runHeaders()), timeline });
+    const client = new ControlClient(workerUrl, token, runHeaders(), CREDENTIAL_HINT);
+    const deployInputs = { ...inputs, sha: process.env.GITHUB_SHA, actor: process.env.GITHUB_ACTOR };
+    outcome = await commands[command]({ inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints });
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

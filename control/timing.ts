@@ -1,5 +1,5 @@
-import * as core from "@actions/core";
 import type { Convergence, Deployment } from "../shared";
+import type { Log } from "./log";
 
 export const seconds = (ms: number | null) => (ms === null ? "not yet" : `${(ms / 1000).toFixed(1)} s`);
 
@@ -22,14 +22,14 @@ export function watchLine(d: Deployment): string | null {
 }
 
 /** Logs each convergence milestone and the watch's start once, as the deployment's updates arrive. */
-export function timingLogger(): (d: Deployment) => void {
+export function timingLogger(log: Log): (d: Deployment) => void {
   const said = new Set<string>();
   return (d) => {
     const lines = [...(d.convergence ?? []).map(convergenceLine), watchLine(d)];
     for (const line of lines) {
       if (line === null || said.has(line)) continue;
       said.add(line);
-      core.info(`  ${line}`);
+      log.info(`  ${line}`);
     }
   };
 }

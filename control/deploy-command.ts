@@ -17,17 +17,18 @@ export interface DeployCommandResult {
 }
 
 /**
- * The environment of the user's command: the target, and not the action's own inputs (INPUT_TOKEN,
- * INPUT_GITHUB-TOKEN), which it has no need to see.
+ * The environment of the user's command: the target, and not the tool's own credentials (the action's
+ * INPUT_TOKEN and INPUT_GITHUB-TOKEN, the CLI's EDGE_BLUEGREEN_TOKEN), which it has no need to see.
  */
 function commandEnv(target: DeployTarget): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("INPUT_")));
+  const own = (k: string) => k.startsWith("INPUT_") || k === "EDGE_BLUEGREEN_TOKEN";
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !own(k)));
   return { ...env, DEPLOY_COLOR: target.color, DEPLOY_VERSION: target.version, DEPLOY_ORIGIN: target.origin };
 }
 
 /**
  * Runs `deploy-command` the way a `run:` step would (bash -eo pipefail, sh -e without bash), streaming
- * its output to the job log as it comes.
+ * its output as it comes.
  */
 export function runDeployCommand(command: string, target: DeployTarget): Promise<DeployCommandResult> {
   const started = Date.now();

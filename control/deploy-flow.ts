@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import * as core from "@actions/core";
 import { type Color, type Deployment, isTerminal, type State } from "../shared";
 import { ControlApiError } from "./client";
-import type { CommandContext } from "./context";
-import { type DeployCommandResult, runDeployCommand } from "./deploy";
-import { GithubDeployment } from "./github";
+import type { CommandContext, Hints } from "./context";
+import { type DeployCommandResult, runDeployCommand } from "./deploy-command";
 import { errorText, type Outcome } from "./outcome";
 import { settle } from "./settle";
 
@@ -12,10 +10,10 @@ import { settle } from "./settle";
 const DRAIN_MARGIN_MS = 250;
 const DRAIN_RECHECK_MS = 1000;
 
-function runningMessage(d: Deployment): string {
+function runningMessage(d: Deployment, hints: Hints): string {
   return (
     `another deployment is running: ${d.id} (version ${d.version} to ${d.color}, ${d.status} since ${d.createdAt}` +
-    `${d.actor ? `, by ${d.actor}` : ""}). Wait for it to finish, or stop it with \`command: abort\` and \`deployment-id: ${d.id}\`.`
+    `${d.actor ? `, by ${d.actor}` : ""}). Wait for it to finish, or stop it with ${hints.abort(d.id)}.`
   );
 }
 
@@ -23,10 +21,12 @@ function runningMessage(d: Deployment): string {
  * The state to deploy from: no deployment running, and the idle color done draining (waits for
  * that, within the timeout, since the old color must stay warm while edge locations catch up).
  */
-async function deployableState({ client, timeline }: CommandContext, deadline: number): Promise<State> {
+async function deployableState({ client, timeline, hints }: CommandContext, deadline: number): Promise<State> {
   for (;;) {
     const state = await client.state();
-    if (state.deployment && !isTerminal(state.deployment.status)) throw new Error(runningMessage(state.deployment));
+    if (state.deployment && !isTerminal(state.deployment.status)) {
+      throw new Error(runningMessage(state.deployment, hints));
+    }
     const until = state.colors[state.standby].drainingUntil;
     if (!until) return state;
     const wait = Math.max(Date.parse(until) - Date.now() + DRAIN_MARGIN_MS, DRAIN_RECHECK_MS);
@@ -41,8 +41,14 @@ async function deployableState({ client, timeline }: CommandContext, deadline: n
   }
 }
 
+/**
+ * Records the deployment elsewhere (the action: a GitHub deployment) once its color is known; returns what
+ * to call with the outcome.
+ */
+export type DeployRecorder = (target: { version: string; color: Color }) => Promise<(o: Outcome) => Promise<void>>;
+
 /** The `deploy` command: the idle color gets the version, the Worker validates, switches and watches. */
-export async function deploy(ctx: CommandContext): Promise<Outcome> {
+export async function deploy(ctx: CommandContext, record?: DeployRecorder): Promise<Outcome> {
   const { inputs, timeline } = ctx;
   const { version } = inputs;
   let state: State;
@@ -54,21 +60,9 @@ export async function deploy(ctx: CommandContext): Promise<Outcome> {
   }
   const color = state.standby;
   timeline.add("target", `${version} goes to the idle color ${color}; ${state.active} serves`);
-  const github = await GithubDeployment.create({
-    token: inputs.githubToken,
-    environment: inputs.environment,
-    ref: process.env.GITHUB_SHA || version,
-    description: `${version} to ${color}`,
-    payload: { version, color },
-    environmentUrl: inputs.workerUrl,
-  });
-  await github?.status("in_progress", `deploying ${version} to ${color}`);
+  const recorded = await record?.({ version, color });
   const outcome = await deployAndWatch(ctx, state);
-  const succeeded = outcome.result === "succeeded";
-  await github?.status(
-    succeeded ? "success" : "failure",
-    succeeded ? `${version} serves on ${color}` : (outcome.failure ?? ""),
-  );
+  await recorded?.(outcome);
   return outcome;
 }
 
@@ -83,8 +77,8 @@ async function startDeployment(
       return await client.startDeployment({
         version: inputs.version,
         color,
-        sha: process.env.GITHUB_SHA,
-        actor: process.env.GITHUB_ACTOR,
+        sha: inputs.sha,
+        actor: inputs.actor,
         autoPromote: inputs.autoPromote,
         thresholds: inputs.thresholds,
         watchSeconds: inputs.watchSeconds,
@@ -106,7 +100,7 @@ async function startDeployment(
 
 /** deploy-command on the idle color, then the Worker's validation, switch and watch. */
 async function deployAndWatch(ctx: CommandContext, state: State): Promise<Outcome> {
-  const { inputs, timeline } = ctx;
+  const { inputs, timeline, log } = ctx;
   const { version } = inputs;
   const color = state.standby;
   const unchanged: Outcome = {
@@ -119,15 +113,14 @@ async function deployAndWatch(ctx: CommandContext, state: State): Promise<Outcom
     timeline: timeline.entries,
   };
   if (inputs.deployCommand) {
-    core.startGroup(`deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version})`);
     const target = { color, version, origin: state.colors[color].origin };
     let run: DeployCommandResult;
     try {
-      run = await runDeployCommand(inputs.deployCommand, target);
+      run = await log.group(`deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version})`, () =>
+        runDeployCommand(inputs.deployCommand, target),
+      );
     } catch (e) {
       return { ...unchanged, failure: `deploy-command could not start: ${errorText(e)}` };
-    } finally {
-      core.endGroup();
     }
     timeline.add("deploy-command", `exit ${run.exitCode} after ${(run.durationMs / 1000).toFixed(1)} s`);
     if (run.exitCode !== 0) {

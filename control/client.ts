@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
-import { ApiError, Deployment, type DeploymentRequest, type RollbackRequest, RollbackResult, State } from "../shared";
+import {
+  ApiError,
+  AuditLog,
+  Deployment,
+  type DeploymentRequest,
+  type RollbackRequest,
+  RollbackResult,
+  State,
+} from "../shared";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const GET_ATTEMPTS = 3;
@@ -26,10 +34,16 @@ export class ControlClient {
     private readonly token: TokenSource,
     /** sent with every call (the run the calls come from, for the Worker's audit log). */
     private readonly extraHeaders: Record<string, string> = {},
+    /** what a 401 tells the user to check: where this tool takes its credentials from. */
+    private readonly credentialHint = "",
   ) {}
 
   state(): Promise<State> {
     return this.get("/api/state", State);
+  }
+
+  audit(limit: number): Promise<AuditLog> {
+    return this.get(`/api/audit?limit=${limit}`, AuditLog);
   }
 
   deployment(id: string): Promise<Deployment> {
@@ -145,7 +159,7 @@ export class ControlClient {
     const call = `${method} ${path}`;
     if (res.status === 401) {
       return new ControlApiError(
-        `the Worker rejected the credentials for ${call} (401: ${detail}). Check the \`token\` input (the Worker's CONTROL_TOKEN) or, with GitHub OIDC, the Worker's OIDC_AUDIENCE and its claim policy (OIDC_REPOSITORIES, OIDC_REFS, OIDC_EVENTS, OIDC_ENVIRONMENTS, OIDC_WORKFLOWS; the message names the claim that failed).`,
+        `the Worker rejected the credentials for ${call} (401: ${detail}).${this.credentialHint && ` ${this.credentialHint}`}`,
         401,
         code,
       );

@@ -1,7 +1,6 @@
-import * as core from "@actions/core";
 import type { Color, Deployment, State } from "../shared";
-import type { DeployCommandResult } from "./deploy";
-import type { Command } from "./inputs";
+import type { DeployCommandResult } from "./deploy-command";
+import type { Log } from "./log";
 
 /** The `result` output: a deployment's terminal status, or a manual rollback. */
 const RESULTS = ["succeeded", "rolled_back", "failed", "aborted", "rolled_back_manually"] as const;
@@ -17,19 +16,22 @@ export interface TimelineEntry {
   detail: string;
 }
 
-/** What the action itself did, in order (the Worker's steps come with the deployment). */
+/** What the tool itself did, in order (the Worker's steps come with the deployment). */
 export class Timeline {
   readonly entries: TimelineEntry[] = [];
 
+  constructor(private readonly log: Log) {}
+
   add(step: string, detail: string): void {
     this.entries.push({ at: new Date().toISOString(), step, detail });
-    core.info(`▶ ${step}: ${detail}`);
+    this.log.info(`▶ ${step}: ${detail}`);
   }
 }
 
 /** Everything a command produced: the outputs, the report's content, and why the job fails (if it does). */
 export interface Outcome {
-  command: Command;
+  /** the command that ran (`deploy`, `rollback`, …). */
+  command: string;
   result?: Result;
   /** set when the job must fail: the reason, as the error annotation says it. */
   failure?: string;
@@ -45,7 +47,7 @@ export interface Outcome {
 
 /** The outcome of a command that ended with deployment `d` (finished, aborted, or given up on). */
 export const deploymentOutcome = (
-  command: Command,
+  command: string,
   result: Result | undefined,
   d: Deployment,
   state: State,

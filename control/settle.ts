@@ -1,28 +1,26 @@
-import * as core from "@actions/core";
 import type { Deployment } from "../shared";
 import { ControlApiError, type ControlClient } from "./client";
 import type { CommandContext } from "./context";
 import { followDeployment } from "./events";
-import type { Command } from "./inputs";
 import { deploymentOutcome, isResult, type Outcome, type Result } from "./outcome";
 import { timingLogger } from "./timing";
 
 /** Logs the deployment's progress as it arrives: new steps, failed probes, the promotion gate, convergence. */
-function progressLogger() {
+function progressLogger({ log, hints, onUpdate }: CommandContext) {
   let steps = 0;
   const failures = new Set<string>();
-  const timing = timingLogger();
+  const timing = timingLogger(log);
   return (d: Deployment) => {
     for (const s of d.steps.slice(steps)) {
-      core.info(`[${s.at.slice(11, 19)}] ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
+      log.info(`[${s.at.slice(11, 19)}] ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
       if (s.status === "awaiting_promotion") {
-        core.notice(
-          `Validation of ${d.version} on ${d.color} passed. Promote it with this action (\`command: promote\`, \`deployment-id: ${d.id}\`), the dashboard, or POST /api/deployments/${d.id}/promote.`,
+        log.notice(
+          `Validation of ${d.version} on ${d.color} passed. Promote it with ${hints.promote(d.id)}, the dashboard, or POST /api/deployments/${d.id}/promote.`,
         );
       }
       if (s.status === "awaiting_decision") {
-        core.warning(
-          `The watch of ${d.version} on ${d.color} saw too little live traffic to judge it (${s.detail}). It serves traffic and waits: accept it with \`command: promote\` (\`deployment-id: ${d.id}\`) or the dashboard, or abort/roll back.`,
+        log.warning(
+          `The watch of ${d.version} on ${d.color} saw too little live traffic to judge it (${s.detail}). It serves traffic and waits: accept it with ${hints.promote(d.id)} or the dashboard, or abort/roll back.`,
         );
       }
     }
@@ -31,9 +29,10 @@ function progressLogger() {
       const key = `${p.at}|${p.phase}|${p.check}`;
       if (p.ok || failures.has(key)) continue;
       failures.add(key);
-      core.info(`  probe ${p.phase}/${p.check} failed: ${p.detail}`);
+      log.info(`  probe ${p.phase}/${p.check} failed: ${p.detail}`);
     }
     timing(d);
+    onUpdate?.(d);
   };
 }
 
@@ -56,12 +55,12 @@ async function abortAtTimeout(client: ControlClient, d: Deployment): Promise<Dep
 /** Follows a deployment to its end (aborting it at the deadline) and turns it into an outcome. */
 export async function settle(
   ctx: CommandContext,
-  command: Command,
+  command: string,
   started: Deployment,
   deadline: number,
 ): Promise<Outcome> {
   const { client, timeline, inputs } = ctx;
-  const followed = await followDeployment(client, started, { deadline, onUpdate: progressLogger() });
+  const followed = await followDeployment(client, started, { deadline, onUpdate: progressLogger(ctx), log: ctx.log });
   let d = followed.deployment;
   let timedOut = "";
   if (!followed.done) {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import * as core from "@actions/core";
 import { type Deployment, isTerminal, State } from "../shared";
 import { ControlApiError, type ControlClient } from "./client";
+import type { Log } from "./log";
 import { errorText } from "./outcome";
 
 /** The Worker sends a comment every 15 s: this much silence means the stream is dead. */
@@ -14,6 +14,8 @@ export interface FollowOptions {
   deadline: number;
   /** called for every change seen (new status, step or probe). */
   onUpdate(d: Deployment): void;
+  /** where a fallback to polling is reported. */
+  log: Log;
 }
 
 /** The last deployment seen, and whether it reached a terminal status before the deadline. */
@@ -90,10 +92,10 @@ export async function followDeployment(
   if (isTerminal(last.status)) return { deployment: last, done: true };
 
   try {
-    if (await stream(client, initial.id, opts.deadline, see)) return { deployment: last, done: true };
+    if (await stream(client, initial.id, opts, see)) return { deployment: last, done: true };
   } catch (e) {
     if (e instanceof ControlApiError && e.status === 401) throw e;
-    core.info(`Live events unavailable (${errorText(e)}); polling instead.`);
+    opts.log.info(`Live events unavailable (${errorText(e)}); polling instead.`);
   }
 
   let delay = POLL_FIRST_MS;
@@ -106,7 +108,7 @@ export async function followDeployment(
     } catch (e) {
       // The Worker may be restarting or the network flaky: keep trying until the deadline.
       if (e instanceof ControlApiError && (e.status === 401 || e.status === 404)) throw e;
-      core.info(`Polling the deployment failed (${errorText(e)}); retrying.`);
+      opts.log.info(`Polling the deployment failed (${errorText(e)}); retrying.`);
       delay = Math.min(delay * 2, POLL_MAX_MS);
     }
   }
@@ -117,7 +119,7 @@ export async function followDeployment(
 async function stream(
   client: ControlClient,
   id: string,
-  deadline: number,
+  { deadline, log }: FollowOptions,
   see: (d: Deployment) => void,
 ): Promise<boolean> {
   const abort = new AbortController();
@@ -159,6 +161,6 @@ async function stream(
     clearTimeout(idle);
     abort.abort();
   }
-  if (Date.now() < deadline) core.info(`The event stream ${quiet ? "went quiet" : "ended early"}; polling instead.`);
+  if (Date.now() < deadline) log.info(`The event stream ${quiet ? "went quiet" : "ended early"}; polling instead.`);
   return false;
 }
