@@ -14,4 +14,5 @@ export const jobLog: Log = {
 export const actionHints: Hints = {
   promote: (id) => `this action (\`command: promote\`, \`deployment-id: ${id}\`)`,
   abort: (id) => `\`command: abort\` and \`deployment-id: ${id}\``,
+  nameDeployment: "pass deployment-id to name one",
 };

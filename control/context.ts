@@ -28,6 +28,8 @@ export type DeployOptions = Pick<
 export interface Hints {
   promote(id: string): string;
   abort(id: string): string;
+  /** how to name a deployment when none is running. */
+  nameDeployment: string;
 }
 
 /** What every command works with: the inputs, the Worker's client, the timeline, where to log, and the hints. */

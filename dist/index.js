@@ -47556,6 +47556,42 @@ async function deployAndWatch(ctx, state) {
   }
 }
 
+// control/operate.ts
+async function targetId({ client, hints }, verb, id) {
+  if (id) return id;
+  const running = (await client.state()).deployment;
+  if (running && !isTerminal(running.status)) return running.id;
+  throw new Error(`no deployment is running: nothing to ${verb} (${hints.nameDeployment})`);
+}
+async function promote(ctx, id) {
+  const deadline = Date.now() + ctx.inputs.timeoutSeconds * 1e3;
+  const d = await ctx.client.promote(await targetId(ctx, "promote", id));
+  ctx.timeline.add("promote", `${d.id}: ${d.version} to ${d.color}`);
+  return settle2(ctx, "promote", d, deadline);
+}
+async function abort(ctx, id) {
+  const d = await ctx.client.abort(await targetId(ctx, "abort", id));
+  ctx.timeline.add("abort", `${d.id}: ${d.reason ?? d.status}`);
+  return deploymentOutcome("abort", "aborted", d, await ctx.client.state(), ctx.timeline);
+}
+async function rollback(ctx, reason, force) {
+  const { client, timeline } = ctx;
+  const r = await client.rollback({ reason: reason || void 0, force: force || void 0 });
+  const state = await client.state();
+  const version2 = state.colors[r.to].version ?? "";
+  timeline.add("rollback", `traffic ${r.from} \u2192 ${r.to}${version2 ? ` (version ${version2})` : ""}`);
+  return {
+    command: "rollback",
+    result: "rolled_back_manually",
+    state,
+    activeColor: r.to,
+    previousColor: r.from,
+    deploymentId: r.deploymentId ?? "",
+    version: version2,
+    timeline: timeline.entries
+  };
+}
+
 // node_modules/@actions/github/lib/context.js
 import { readFileSync, existsSync as existsSync2 } from "fs";
 import { EOL as EOL5 } from "os";
@@ -51816,50 +51852,23 @@ var GithubDeployment = class _GithubDeployment {
 };
 
 // action/commands.ts
-async function targetId({ inputs, client }, verb) {
-  if (inputs.deploymentId) return inputs.deploymentId;
-  const running = (await client.state()).deployment;
-  if (running && !isTerminal(running.status)) return running.id;
-  throw new Error(`no deployment is running: nothing to ${verb} (pass deployment-id to name one)`);
-}
-async function promote(ctx) {
-  const deadline = Date.now() + ctx.inputs.timeoutSeconds * 1e3;
-  const d = await ctx.client.promote(await targetId(ctx, "promote"));
-  ctx.timeline.add("promote", `${d.id}: ${d.version} to ${d.color}`);
-  return settle2(ctx, "promote", d, deadline);
-}
-async function abort(ctx) {
-  const d = await ctx.client.abort(await targetId(ctx, "abort"));
-  ctx.timeline.add("abort", `${d.id}: ${d.reason ?? d.status}`);
-  return deploymentOutcome("abort", "aborted", d, await ctx.client.state(), ctx.timeline);
-}
-async function rollback(ctx) {
-  const { inputs, client, timeline } = ctx;
+async function rollbackAndRecord(ctx) {
+  const { inputs } = ctx;
   const actor = process.env.GITHUB_ACTOR;
   const reason = [inputs.reason, actor && `requested by ${actor}`].filter(Boolean).join("; ");
-  const r = await client.rollback({ reason: reason || void 0, force: inputs.force || void 0 });
-  const state = await client.state();
-  const version2 = state.colors[r.to].version ?? "";
-  timeline.add("rollback", `traffic ${r.from} \u2192 ${r.to}${version2 ? ` (version ${version2})` : ""}`);
+  const outcome = await rollback(ctx, reason, inputs.force);
+  const to = outcome.activeColor;
+  const version2 = outcome.version ?? "";
   const github = await GithubDeployment.create({
     token: inputs.githubToken,
     environment: inputs.environment,
     ref: /^[0-9a-f]{7,40}$/i.test(version2) ? version2 : process.env.GITHUB_SHA || version2,
-    description: `rollback to ${r.to}${version2 ? ` (${version2})` : ""}`,
-    payload: { version: version2, color: r.to },
+    description: `rollback to ${to}${version2 ? ` (${version2})` : ""}`,
+    payload: { version: version2, color: to ?? "" },
     environmentUrl: inputs.workerUrl
   });
-  await github?.status("success", `rolled back to ${r.to}${reason ? `: ${reason}` : ""}`);
-  return {
-    command: "rollback",
-    result: "rolled_back_manually",
-    state,
-    activeColor: r.to,
-    previousColor: r.from,
-    deploymentId: r.deploymentId ?? "",
-    version: version2,
-    timeline: timeline.entries
-  };
+  await github?.status("success", `rolled back to ${to}${reason ? `: ${reason}` : ""}`);
+  return outcome;
 }
 async function status({ client, timeline }) {
   const state = await client.state();
@@ -51897,9 +51906,9 @@ var githubRecorder = ({ inputs }) => async ({ version: version2, color }) => {
 };
 var commands = {
   deploy: (ctx) => deploy(ctx, githubRecorder(ctx)),
-  rollback,
-  promote,
-  abort,
+  rollback: rollbackAndRecord,
+  promote: (ctx) => promote(ctx, ctx.inputs.deploymentId),
+  abort: (ctx) => abort(ctx, ctx.inputs.deploymentId),
   status
 };
 
@@ -51967,7 +51976,8 @@ var jobLog = {
 };
 var actionHints = {
   promote: (id) => `this action (\`command: promote\`, \`deployment-id: ${id}\`)`,
-  abort: (id) => `\`command: abort\` and \`deployment-id: ${id}\``
+  abort: (id) => `\`command: abort\` and \`deployment-id: ${id}\``,
+  nameDeployment: "pass deployment-id to name one"
 };
 
 // action/report.ts

@@ -1,0 +1,37 @@
+import { abort as abortFlow, promote as promoteFlow, rollback as rollbackFlow } from "../control/operate";
+import { CONNECTION, connect, integer, parse } from "./args";
+import { commandContext } from "./context";
+import { summary } from "./deploy";
+import type { Io } from "./io";
+
+export const usage = {
+  promote: `promote [--id ID] [--timeout S]
+  Switches a deployment that waits for promotion (the running one by default) and follows it to its end.`,
+  abort: `abort [--id ID]
+  Stops a deployment (the running one by default); the flag returns to where it was.`,
+  rollback: `rollback [--reason R] [--force]
+  Sends traffic back to the previous color at once (--force: even onto a version the last deployment rejected).`,
+};
+
+const connection = (values: { url?: string; token?: string }, io: Io, timeout?: string) =>
+  commandContext(connect(values, io.env), io, {
+    version: "",
+    deployCommand: "",
+    timeoutSeconds: integer("timeout", timeout, 900, 1, 86_400),
+  });
+
+export async function promote(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...CONNECTION, id: { type: "string" }, timeout: { type: "string" } });
+  return summary(await promoteFlow(connection(values, io, values.timeout), values.id), io);
+}
+
+export async function abort(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...CONNECTION, id: { type: "string" } });
+  return summary(await abortFlow(connection(values, io), values.id), io);
+}
+
+export async function rollback(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...CONNECTION, reason: { type: "string" }, force: { type: "boolean" } });
+  const ctx = connection(values, io);
+  return summary(await rollbackFlow(ctx, values.reason ?? "", values.force ?? false), io);
+}

@@ -1,0 +1,106 @@
+// How the state reads on a terminal: `status` prints it, `status --watch` redraws it on every event.
+import { seconds } from "../control/timing";
+import { COLORS, type Deployment, type HistoryEntry, type State } from "../shared";
+import type { Paint, Terminal } from "./terminal";
+
+const HISTORY_ROWS = 5;
+const PROBE_ROWS = 6;
+
+const time = (iso: string | null | undefined) => (iso ? iso.slice(11, 19) : "—");
+const pct = (share: number | null) => (share === null ? "—" : `${Math.round(share * 100)} %`);
+
+const STATUS_PAINT: Record<string, Paint> = {
+  succeeded: "green",
+  promoted: "green",
+  rolled_back: "red",
+  failed: "red",
+  aborted: "yellow",
+  rolled_back_manually: "yellow",
+  awaiting_promotion: "cyan",
+  awaiting_decision: "yellow",
+};
+
+/** Whether routers may fail over, and to which color (the flag's `failover`, absent meaning yes). */
+export function protection(state: State): string {
+  return state.flag.failover === false ? "none: no failover target" : `failover to ${state.standby}`;
+}
+
+/** The top lines: who serves what, the flag, the routers' convergence, protection. */
+function overview(t: Terminal, s: State): string[] {
+  const active = s.colors[s.active];
+  const sync = s.flagInSync === false ? t.paint("red", "KV out of sync") : "in sync";
+  const conv = s.convergence;
+  const routers = conv ? `${pct(conv.share)} of router traffic on epoch ${conv.epoch}` : "no router traffic yet";
+  const guard = s.flag.failover === false ? t.paint("yellow", protection(s)) : protection(s);
+  return [
+    `${t.paint("bold", "Active")}      ${t.paint("bold", s.active)}  ${active.version ?? "?"}  (epoch ${s.epoch}, flag ${sync})`,
+    `Routers     ${routers}`,
+    `Protection  ${guard}`,
+  ];
+}
+
+function colorLines(t: Terminal, s: State): string[] {
+  return COLORS.map((c) => {
+    const info = s.colors[c];
+    const role = c === s.active ? "active " : "standby";
+    const health = info.health === "healthy" ? t.paint("green", info.health) : t.paint("red", info.health);
+    const drain = info.drainingUntil ? `, draining until ${time(info.drainingUntil)}` : "";
+    return `  ${c.padEnd(5)}  ${role}  ${(info.version ?? "?").padEnd(12)} ${health}${drain}  ${t.paint("dim", info.origin)}`;
+  });
+}
+
+/** The last result of each phase/check (a breach shows at once), failures first. */
+function probeLines(t: Terminal, d: Deployment): string[] {
+  const last = new Map<string, Deployment["probes"][number]>();
+  for (const p of d.probes) last.set(`${p.phase} ${p.check}${p.target ? ` ${p.target}` : ""}`, p);
+  const rows = [...last].sort(([, a], [, b]) => Number(a.ok) - Number(b.ok)).slice(0, PROBE_ROWS);
+  return rows.map(([key, p]) => `    ${p.ok ? t.paint("green", "✔") : t.paint("red", "✘")} ${key}: ${p.detail}`);
+}
+
+function deploymentLines(t: Terminal, d: Deployment): string[] {
+  const status = t.paint(STATUS_PAINT[d.status] ?? "bold", d.status);
+  const lines = [
+    `${t.paint("bold", "Deployment")}  ${d.id}  ${d.version} → ${d.color}  ${status}${d.reason ? `: ${d.reason}` : ""}`,
+    `  started ${time(d.createdAt)}${d.actor ? ` by ${d.actor}` : ""}, auto-promote ${d.autoPromote}, watch ${d.watchSeconds} s`,
+  ];
+  if (d.probes.length) lines.push(`  probes (${d.probes.length}, last of each):`, ...probeLines(t, d));
+  const m = d.mirror;
+  if (m && m.status !== "off") {
+    const accept = m.acceptRate === null ? "—" : pct(m.acceptRate);
+    lines.push(
+      `  mirror ${m.percent} %: ${m.status}, ${m.requests} copies, ${accept} accepted, ${m.errors5xx} 5xx, p95 ${m.p95Ms ?? "—"} ms`,
+    );
+  }
+  const plan = d.trafficSteps ?? [];
+  if (plan.length) {
+    lines.push(`  traffic steps: ${plan.map((x) => `${x.percent} % ${x.status}`).join(" → ")}`);
+  }
+  for (const c of d.convergence ?? []) {
+    lines.push(`  epoch ${c.epoch} → ${c.color}: 99 % after ${seconds(c.reached["99"])}`);
+  }
+  lines.push(`  steps: ${d.steps.map((s) => `${time(s.at)} ${s.status}`).join(" · ")}`);
+  return lines;
+}
+
+export function historyLine(t: Terminal, h: HistoryEntry): string {
+  const status = t.paint(STATUS_PAINT[h.status] ?? "bold", h.status);
+  const what = h.kind === "rollback" ? "rollback  " : "deployment";
+  return `  ${h.startedAt.slice(0, 19).replace("T", " ")}  ${what}  ${(h.version ?? "—").padEnd(12)} ${h.from} → ${h.to}  ${status}${h.reason ? `: ${h.reason}` : ""}${h.actor ? t.paint("dim", ` (${h.actor})`) : ""}`;
+}
+
+/** The whole state as `status` prints it. */
+export function renderState(t: Terminal, s: State, url: string): string[] {
+  const lines = [t.paint("dim", `edge-bluegreen  ${url}`), ...overview(t, s), "", "Colors", ...colorLines(t, s), ""];
+  lines.push(...(s.deployment ? deploymentLines(t, s.deployment) : ["Deployment  none"]), "");
+  lines.push(s.history.length ? "History (latest first)" : "History     empty");
+  lines.push(...s.history.slice(0, HISTORY_ROWS).map((h) => historyLine(t, h)));
+  return lines;
+}
+
+/** One line per change, for `--watch` off a terminal: what serves, and where the deployment is. */
+export function changeLine(s: State): string {
+  const d = s.deployment;
+  const deployment = d ? ` deployment=${d.id} version=${d.version} color=${d.color} status=${d.status}` : "";
+  const last = d?.steps.at(-1)?.detail;
+  return `active=${s.active} version=${s.colors[s.active].version ?? "?"} epoch=${s.epoch} protection=${s.flag.failover === false ? "none" : s.standby}${deployment}${last ? ` (${last})` : ""}`;
+}
