@@ -97,10 +97,22 @@ export function renderState(t: Terminal, s: State, url: string): string[] {
   return lines;
 }
 
-/** One line per change, for `--watch` off a terminal: what serves, and where the deployment is. */
-export function changeLine(s: State): string {
+/**
+ * For `--watch` off a terminal: a line when what serves changes, and one per new step of the deployment
+ * (each phase, even when two of them came in one event).
+ */
+export function changeLines(prev: State | null, s: State): string[] {
+  const lines: string[] = [];
+  const serving = (x: State) =>
+    `active=${x.active} version=${x.colors[x.active].version ?? "?"} epoch=${x.epoch} protection=${x.flag.failover === false ? "none" : x.standby}`;
+  if (!prev || serving(prev) !== serving(s)) lines.push(`${new Date().toISOString()} ${serving(s)}`);
   const d = s.deployment;
-  const deployment = d ? ` deployment=${d.id} version=${d.version} color=${d.color} status=${d.status}` : "";
-  const last = d?.steps.at(-1)?.detail;
-  return `active=${s.active} version=${s.colors[s.active].version ?? "?"} epoch=${s.epoch} protection=${s.flag.failover === false ? "none" : s.standby}${deployment}${last ? ` (${last})` : ""}`;
+  if (!d) return lines;
+  const seen = prev?.deployment?.id === d.id ? prev.deployment.steps.length : 0;
+  for (const step of d.steps.slice(seen)) {
+    lines.push(
+      `${step.at} deployment=${d.id} version=${d.version} color=${d.color} status=${step.status}${step.detail ? ` (${step.detail})` : ""}`,
+    );
+  }
+  return lines;
 }

@@ -4,7 +4,7 @@ import { readSse } from "../control/events";
 import { State } from "../shared";
 import { CONNECTION, connect, parse } from "./args";
 import type { Io } from "./io";
-import { changeLine, renderState } from "./render";
+import { changeLines, renderState } from "./render";
 
 const RECONNECT_MS = 1000;
 
@@ -17,42 +17,26 @@ export const usage = `status [--watch] [--json]
 export async function status(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...CONNECTION, watch: { type: "boolean" }, json: { type: "boolean" } });
   const { client, url } = connect(values, io.env);
-  const state = await client.state();
+  let last: State | null = null;
   const show = (s: State) => {
     if (values.json) io.out.line(JSON.stringify(s));
-    else if (values.watch && !io.out.tty) io.out.line(`${new Date().toISOString()} ${changeLine(s)}`);
+    else if (values.watch && !io.out.tty) for (const line of changeLines(last, s)) io.out.line(line);
     else if (values.watch) io.out.screen(renderState(io.out, s, url));
     else for (const line of renderState(io.out, s, url)) io.out.line(line);
+    last = s;
   };
-  show(state);
-  // Off a terminal, a line only when it would say something new; else every distinct state.
-  const keyOf = (s: State) => (values.json || io.out.tty ? JSON.stringify(s) : changeLine(s));
-  if (values.watch) await watch(client, io, state, show, keyOf);
+  show(await client.state());
+  if (values.watch) await watch(client, io, show);
   return 0;
 }
 
-/**
- * Follows GET /api/events until Ctrl-C (or `io.stop`), showing each state that differs from the last shown;
- * a dropped stream is reopened.
- */
-async function watch(
-  client: ControlClient,
-  io: Io,
-  first: State,
-  show: (s: State) => void,
-  keyOf: (s: State) => string,
-): Promise<void> {
-  let shown = keyOf(first);
+/** Follows GET /api/events until Ctrl-C (or SIGTERM), showing each state; a dropped stream is reopened. */
+async function watch(client: ControlClient, io: Io, show: (s: State) => void): Promise<void> {
   while (!io.stop.aborted) {
     try {
       const body = await client.events(io.stop);
       for await (const ev of readSse(body, io.stop)) {
-        if (ev.event !== "state") continue;
-        const s = State.parse(JSON.parse(ev.data));
-        const key = keyOf(s);
-        if (key === shown) continue;
-        shown = key;
-        show(s);
+        if (ev.event === "state") show(State.parse(JSON.parse(ev.data)));
       }
     } catch (e) {
       if (io.stop.aborted) return;

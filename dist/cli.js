@@ -7484,11 +7484,19 @@ function renderState(t, s, url) {
   lines.push(...s.history.slice(0, HISTORY_ROWS).map((h) => historyLine(t, h)));
   return lines;
 }
-function changeLine(s) {
+function changeLines(prev, s) {
+  const lines = [];
+  const serving = (x) => `active=${x.active} version=${x.colors[x.active].version ?? "?"} epoch=${x.epoch} protection=${x.flag.failover === false ? "none" : x.standby}`;
+  if (!prev || serving(prev) !== serving(s)) lines.push(`${(/* @__PURE__ */ new Date()).toISOString()} ${serving(s)}`);
   const d = s.deployment;
-  const deployment = d ? ` deployment=${d.id} version=${d.version} color=${d.color} status=${d.status}` : "";
-  const last = d?.steps.at(-1)?.detail;
-  return `active=${s.active} version=${s.colors[s.active].version ?? "?"} epoch=${s.epoch} protection=${s.flag.failover === false ? "none" : s.standby}${deployment}${last ? ` (${last})` : ""}`;
+  if (!d) return lines;
+  const seen = prev?.deployment?.id === d.id ? prev.deployment.steps.length : 0;
+  for (const step of d.steps.slice(seen)) {
+    lines.push(
+      `${step.at} deployment=${d.id} version=${d.version} color=${d.color} status=${step.status}${step.detail ? ` (${step.detail})` : ""}`
+    );
+  }
+  return lines;
 }
 
 // cli/lists.ts
@@ -7600,30 +7608,24 @@ var usage4 = `status [--watch] [--json]
 async function status(args, io) {
   const { values } = parse2(args, { ...CONNECTION, watch: { type: "boolean" }, json: { type: "boolean" } });
   const { client, url } = connect(values, io.env);
-  const state = await client.state();
+  let last = null;
   const show = (s) => {
     if (values.json) io.out.line(JSON.stringify(s));
-    else if (values.watch && !io.out.tty) io.out.line(`${(/* @__PURE__ */ new Date()).toISOString()} ${changeLine(s)}`);
+    else if (values.watch && !io.out.tty) for (const line of changeLines(last, s)) io.out.line(line);
     else if (values.watch) io.out.screen(renderState(io.out, s, url));
     else for (const line of renderState(io.out, s, url)) io.out.line(line);
+    last = s;
   };
-  show(state);
-  const keyOf = (s) => values.json || io.out.tty ? JSON.stringify(s) : changeLine(s);
-  if (values.watch) await watch(client, io, state, show, keyOf);
+  show(await client.state());
+  if (values.watch) await watch(client, io, show);
   return 0;
 }
-async function watch(client, io, first, show, keyOf) {
-  let shown = keyOf(first);
+async function watch(client, io, show) {
   while (!io.stop.aborted) {
     try {
       const body = await client.events(io.stop);
       for await (const ev of readSse(body, io.stop)) {
-        if (ev.event !== "state") continue;
-        const s = State.parse(JSON.parse(ev.data));
-        const key = keyOf(s);
-        if (key === shown) continue;
-        shown = key;
-        show(s);
+        if (ev.event === "state") show(State.parse(JSON.parse(ev.data)));
       }
     } catch (e) {
       if (io.stop.aborted) return;

@@ -1,0 +1,157 @@
+// The bundled CLI (dist/cli.js, what `npx edge-bluegreen` runs) spawned against the real Worker (wrangler
+// dev) and the stand-in platform. The tests run in order on one Worker.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { isTerminal } from "../../shared";
+import { type CliRun, runCli, startCli } from "../support/cli";
+import { type Deployer, startDeployer } from "../support/deployer";
+import { freePort } from "../support/ports";
+import { QUICK_DEPLOY, release, type Stack, startStack } from "../support/stack";
+
+// Quick probes and a loose p95 limit for a busy 2-core machine; no live traffic runs here.
+const FAST = ["--thresholds", '{"probeIntervalMs":100,"minSamples":4,"maxP95Ms":5000,"minRouterRequests":0}'];
+const FAST_WATCH = [...FAST, "--watch-seconds", "2"];
+
+let stack: Stack;
+let deployer: Deployer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  // FLAG_CACHE_MS 0: the router reads the flag on every request, so a check right after a switch is exact.
+  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0" } });
+  // v-crash passes validation (one round of its 3 canaries), then its process dies under the post-switch probes.
+  deployer = await startDeployer(stack, { "v-crash": { crashAfter: 3 } });
+  env = { EDGE_BLUEGREEN_URL: stack.worker.url, EDGE_BLUEGREEN_TOKEN: stack.token };
+});
+
+afterAll(async () => {
+  await deployer?.close();
+  await stack?.stop();
+});
+
+const cli = (...args: string[]) => runCli(args, env);
+const servedBy = async () => (await fetch(`${stack.worker.url}/health`)).headers.get("x-served-by");
+const show = (r: CliRun) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+
+/** The state without what changes by itself from one read to the next (health checks, storage, traffic). */
+function steady(state: unknown): unknown {
+  return JSON.parse(JSON.stringify(state), (key, value) =>
+    ["checkedAt", "storage", "traffic", "flagSync", "notifications"].includes(key) ? undefined : value,
+  );
+}
+
+describe.sequential("npx edge-bluegreen end to end", () => {
+  test("status --json prints GET /api/state", async () => {
+    const r = await cli("status", "--json");
+    const api = await stack.control.state();
+
+    expect(r.code, show(r)).toBe(0);
+    expect(steady(JSON.parse(r.stdout))).toEqual(steady(api));
+  });
+
+  test("status prints the active color, version, epoch and protection for people", async () => {
+    const r = await cli("status");
+
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/Active\s+blue\s+v1\s+\(epoch \d+, flag in sync\)/);
+    expect(r.stdout).toMatch(/Protection\s+failover to green/);
+    // Not a terminal: no color codes.
+    expect(r.stdout).not.toContain("\x1b[");
+  });
+
+  test("status --watch off a terminal prints each phase of a deployment as it happens", async () => {
+    const watch = startCli(["status", "--watch"], env);
+    try {
+      await expect.poll(() => watch.lines.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await release(stack, "v1-watch");
+      const started = await stack.control.deploy({ version: "v1-watch", mirrorPercent: 0, ...QUICK_DEPLOY });
+      expect(started.status, JSON.stringify(started.json)).toBe(201);
+      const done = await stack.control.waitFor(started.json.id, undefined, 60_000);
+      await expect.poll(() => watch.lines.some((l) => l.text.includes(`status=${done.status}`))).toBe(true);
+
+      const phases = watch.lines.flatMap((l) => /status=(\w+)/.exec(l.text)?.[1] ?? []);
+      expect(done.status).toBe("succeeded");
+      expect(phases).toEqual(expect.arrayContaining(["validating", "promoted", "watching", "succeeded"]));
+      expect(phases.indexOf("validating")).toBeLessThan(phases.indexOf("promoted"));
+      expect(phases.indexOf("promoted")).toBeLessThan(phases.indexOf("succeeded"));
+      // As they happen: validation was printed before the deployment was over.
+      const validating = watch.lines.find((l) => l.text.includes("status=validating"));
+      expect(validating?.at).toBeLessThan(Date.parse(done.finishedAt ?? ""));
+    } finally {
+      watch.child.kill("SIGINT");
+    }
+    expect((await watch.done).code).toBe(0);
+    // Back to blue for the tests below.
+    expect((await cli("rollback", "--reason", "reset for the next test")).code).toBe(0);
+  });
+
+  test("deploy of a bad release ends 1 and leaves traffic where it was", async () => {
+    const before = (await stack.control.state()).active;
+    const r = await cli(
+      "deploy",
+      "--version",
+      "v-crash",
+      "--deploy-command",
+      deployer.command,
+      ...FAST_WATCH,
+      "--mirror-percent",
+      "0",
+    );
+
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stdout).toMatch(/✘ v-crash was rolled back on \w+/);
+    const state = await stack.control.state();
+    expect(state.active).toBe(before);
+    expect(state.deployment).toMatchObject({ version: "v-crash", status: "rolled_back" });
+  });
+
+  test("deploy of a good release ends 0, with progress on stderr and the summary on stdout", async () => {
+    const target = (await stack.control.state()).standby;
+    const r = await cli("deploy", "--version", "v2", "--deploy-command", deployer.command, ...FAST_WATCH);
+
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`✔ v2 succeeded: ${target} serves`));
+    expect(r.stderr).toMatch(/validating[\s\S]*promoted[\s\S]*succeeded/);
+    expect(await servedBy()).toBe(target);
+  });
+
+  test("rollback moves traffic back to the previous color", async () => {
+    const { active, standby } = await stack.control.state();
+    const r = await cli("rollback", "--reason", "cli test");
+
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain(`${standby} serves`);
+    expect(await servedBy()).toBe(standby);
+    const history = await cli("history", "--limit", "1", "--json");
+    expect(JSON.parse(history.stdout)).toMatchObject([
+      { kind: "rollback", from: active, to: standby, reason: expect.stringContaining("cli test") },
+    ]);
+  });
+
+  test("a wrong token: exit 2, one line naming the 401, and no token in the output", async () => {
+    const wrong = "wrong-token-0123456789";
+    const r = await runCli(["status"], { ...env, EDGE_BLUEGREEN_TOKEN: wrong });
+
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/rejected the credentials .*401.*EDGE_BLUEGREEN_TOKEN/);
+    for (const secret of [wrong, stack.token]) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  test("an unreachable Worker: exit 3", async () => {
+    const r = await runCli(["status"], { ...env, EDGE_BLUEGREEN_URL: `http://127.0.0.1:${await freePort()}` });
+
+    expect(r.code, show(r)).toBe(3);
+    expect(r.stderr).toMatch(/cannot reach the Worker/);
+  });
+
+  test("usage errors: exit 2", async () => {
+    expect((await cli("deploy")).code).toBe(2);
+    expect((await cli("status", "--bogus")).code).toBe(2);
+    expect((await cli("frobnicate")).code).toBe(2);
+    expect((await runCli(["status"], {})).stderr).toMatch(/no Worker URL/);
+    // Nothing was started by the bad deploy.
+    const { deployment } = await stack.control.state();
+    expect(deployment === null || isTerminal(deployment.status)).toBe(true);
+  });
+});
