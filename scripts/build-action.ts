@@ -13,6 +13,7 @@ const BUNDLES = [
     // Some bundled CommonJS dependencies call require() for Node built-ins.
     banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     source: "action/, control/ and shared/",
+    minifyWhitespace: false,
   },
   // The CLI runs on whatever Node is on PATH (engines: >= 20).
   {
@@ -21,6 +22,8 @@ const BUNDLES = [
     target: "node20",
     banner: "#!/usr/bin/env node",
     source: "cli/, control/ and shared/",
+    // Long lines keep a generated copy of the sources out of `duplicates`; names stay readable in a stack trace.
+    minifyWhitespace: true,
   },
 ];
 
@@ -33,6 +36,7 @@ for (const b of BUNDLES) {
     target: b.target,
     format: "esm",
     banner: { js: b.banner },
+    minifyWhitespace: b.minifyWhitespace,
     legalComments: "none",
     // Module paths as the checkout sees them, even when node_modules is a symlink (a git worktree sharing
     // another's): the bundle, and so `--check`, must not depend on where the packages really live.
