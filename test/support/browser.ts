@@ -63,8 +63,6 @@ export interface BrowserHandle {
   close(): Promise<void>;
 }
 
-export const ACTION_TIMEOUT_MS = 5_000;
-
 /** Headless Chromium with a fresh profile, without the background traffic that would slow a busy CI box. */
 export async function launchBrowser(viewport = { width: 1280, height: 900 }): Promise<BrowserHandle> {
   const { executablePath, env } = await findChromium();
@@ -84,12 +82,6 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
       "--disable-sync",
     ],
   });
-  // A read of a missing element (textContent() and the like) waits this long, not Playwright's 30 s: tests
-  // poll such reads, expect.poll cannot cut a call short, and one read of a vanished element then outlasted
-  // the whole test. Below every test's poll timeout, so a poll always gets another try.
-  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-  // Loading the page is not such a read: it keeps Playwright's default.
-  context.setDefaultNavigationTimeout(30_000);
   return {
     context,
     close: async () => {
