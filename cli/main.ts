@@ -1,6 +1,7 @@
 import { ControlApiError } from "../control/client";
 import { errorText } from "../control/outcome";
 import { UsageError } from "./args";
+import { checkOriginCommand, usage as checkOriginUsage } from "./check-origin";
 import { deploy, usage as deployUsage } from "./deploy";
 import type { Io } from "./io";
 import { audit, history, usage as listUsage } from "./lists";
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   rollback: { run: rollback, usage: operateUsage.rollback },
   history: { run: history, usage: listUsage.history },
   audit: { run: audit, usage: listUsage.audit },
+  "check-origin": { run: checkOriginCommand, usage: checkOriginUsage },
 };
 
 export const EXIT = { done: 0, failed: 1, usage: 2, unreachable: 3 } as const;

@@ -1,5 +1,5 @@
 import { failoverOn } from "./router/failover-on";
-import { CANARY_FORMATS, type CanaryFormat, type CanaryTarget } from "./validation/canary";
+import { parseCanary } from "./validation/canary";
 
 /** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN and VIEW_TOKEN secrets). */
 export interface Env {
@@ -51,23 +51,11 @@ export function num(value: string | undefined, fallback: number): number {
   return value !== undefined && value !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
-/** `CANARY`: comma-separated `path:format`; unknown formats are skipped rather than crashing every request. */
-function canary(value: string | undefined): CanaryTarget[] {
-  const targets: CanaryTarget[] = [];
-  for (const item of (value || "/ingest:ndjson,/v1/logs:otlp-json,/v1/logs:otlp-proto").split(",")) {
-    const at = item.lastIndexOf(":");
-    const path = item.slice(0, at).trim();
-    const format = item.slice(at + 1).trim() as CanaryFormat;
-    if (path.startsWith("/") && CANARY_FORMATS.includes(format)) targets.push({ path, format });
-  }
-  return targets;
-}
-
 /** FLAG_FAST_PATH: on unless set to `off` (read per request by the router's flag source). */
 export const fastPathOn = (env: Env): boolean => env.FLAG_FAST_PATH?.trim().toLowerCase() !== "off";
 
 function parse(env: Env) {
-  const canaryTargets = canary(env.CANARY);
+  const canaryTargets = parseCanary(env.CANARY);
   return {
     origins: { blue: env.BLUE_ORIGIN, green: env.GREEN_ORIGIN },
     healthPath: env.HEALTH_PATH || "/health",

@@ -50,6 +50,8 @@ export interface Faults {
    * validation and breaks only under real traffic (what traffic steps limit).
    */
   spareCanary?: boolean;
+  /** health still declares `"idempotency": "key"`, but ingest stores a batch again under a key it has stored (a broken promise). */
+  ignoreIdempotencyKey?: boolean;
 }
 
 /** Fault knobs per version, e.g. `{"v3":{"errorRate":1}}` (env PLATFORM_FAULTS). */

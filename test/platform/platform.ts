@@ -18,6 +18,11 @@ export interface PlatformOptions {
   host?: string;
   /** called after a `crashAfter` fault killed the server (the CLI exits the process). */
   onCrash?: () => void;
+  /**
+   * a naive origin: stores whatever it accepts (a batch sent twice is stored twice, whatever its
+   * idempotency-key) and its /health does not declare `"idempotency": "key"`.
+   */
+  naive?: boolean;
 }
 
 export interface PlatformStats {
@@ -196,7 +201,9 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
     } catch (e) {
       return send(res, 400, { error: `unparseable batch: ${(e as Error).message}` });
     }
-    const key = String(req.headers["idempotency-key"] ?? randomUUID());
+    const given = req.headers["idempotency-key"];
+    // A naive origin (or a release that broke its promise) keys every batch afresh: nothing is dropped.
+    const key = given && !opts.naive && !f.ignoreIdempotencyKey ? String(given) : randomUUID();
     if (f.acknowledgeButDrop || f.storeDelayMs) {
       const later = () => {
         if (opts.store.append(key, entries)) stats.stored += entries.length;
@@ -225,6 +232,8 @@ export async function createPlatform(opts: PlatformOptions): Promise<Platform> {
         configHash: old?.configHash ?? configHash,
         node: `${opts.color}-${node}`,
         color: opts.color,
+        // It drops a batch whose idempotency-key it has stored (the Worker mirrors only to such a color).
+        ...(opts.naive ? {} : { idempotency: "key" }),
       });
     }
     if (req.method === "GET" && url.pathname === "/drain") {

@@ -9,6 +9,21 @@ export interface CanaryTarget {
   format: CanaryFormat;
 }
 
+/**
+ * `CANARY` (and the CLI's `check-origin --canary`): comma-separated `path:format`; unknown formats are
+ * skipped rather than crashing every request.
+ */
+export function parseCanary(value: string | undefined): CanaryTarget[] {
+  const targets: CanaryTarget[] = [];
+  for (const item of (value || "/ingest:ndjson,/v1/logs:otlp-json,/v1/logs:otlp-proto").split(",")) {
+    const at = item.lastIndexOf(":");
+    const path = item.slice(0, at).trim();
+    const format = item.slice(at + 1).trim() as CanaryFormat;
+    if (path.startsWith("/") && CANARY_FORMATS.includes(format)) targets.push({ path, format });
+  }
+  return targets;
+}
+
 /** Marks canary records so they are told apart from real logs (the platform may filter them out). */
 export const CANARY_SOURCE = "bluegreen-canary";
 const MESSAGE = "blue/green validation canary";

@@ -15,11 +15,28 @@ export const canaryId = (deploymentId: string, seq: number) => `canary-${deploym
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Whether a JSON value holds, at any depth, a record whose `canaryId` is `id`. */
-function holds(value: unknown, id: string, depth = 0): boolean {
-  if (depth > 32 || value === null || typeof value !== "object") return false;
-  if (!Array.isArray(value) && (value as { canaryId?: unknown }).canaryId === id) return true;
-  return Object.values(value).some((v) => holds(v, id, depth + 1));
+/** How many records whose `canaryId` is `id` a JSON value holds, at any depth. */
+function copies(value: unknown, id: string, depth = 0): number {
+  if (depth > 32 || value === null || typeof value !== "object") return 0;
+  if (!Array.isArray(value) && (value as { canaryId?: unknown }).canaryId === id) return 1;
+  return Object.values(value).reduce<number>((n, v) => n + copies(v, id, depth + 1), 0);
+}
+
+const readbackUrl = (origin: string, template: string, id: string) =>
+  `${origin.replace(/\/$/, "")}${template.replaceAll("{id}", encodeURIComponent(id))}`;
+
+/** One read of the canary batch `id`: how many of its records the platform returns (null when the read failed). */
+export async function readCopies(origin: string, template: string, id: string): Promise<number | null> {
+  try {
+    const res = await fetch(readbackUrl(origin, template, id), {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(READ_TIMEOUT_MS),
+    });
+    const text = await res.text();
+    return res.ok ? copies(parse(text), id) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A search answer, as JSON or NDJSON; null when it is neither. */
@@ -54,7 +71,7 @@ export async function readBack(
   if (!template.includes("{id}")) {
     return { ok: false, latencyMs: 0, detail: `READBACK_PATH ${template} has no {id} to put the canary id in` };
   }
-  const url = `${origin.replace(/\/$/, "")}${template.replaceAll("{id}", encodeURIComponent(id))}`;
+  const url = readbackUrl(origin, template, id);
   const deadline = acceptedAt + timeoutMs;
   let reads = 0;
   // The last answer says more than a last read cut short by the deadline.
@@ -69,7 +86,7 @@ export async function readBack(
       });
       const text = await res.text();
       const ms = Date.now() - acceptedAt;
-      if (res.ok && holds(parse(text), id)) {
+      if (res.ok && copies(parse(text), id) > 0) {
         return { ok: true, latencyMs: ms, detail: `canary read back after ${ms} ms (${reads} reads)` };
       }
       answer = res.ok ? `${res.status} without it` : `${res.status}`;
