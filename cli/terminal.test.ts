@@ -2,7 +2,14 @@ import { expect, test } from "vitest";
 import { Terminal } from "./terminal";
 
 const sink = (isTTY: boolean) => {
-  const out = { text: "", isTTY, write: (s: string) => ((out.text += s), true) };
+  const out = {
+    text: "",
+    isTTY,
+    write(s: string) {
+      out.text += s;
+      return true;
+    },
+  };
   return out;
 };
 
