@@ -31,10 +31,17 @@ const post = (p: Platform, path: string, body: string, headers: Record<string, s
 
 const ndjson = (producer: string, seqs: number[]) => seqs.map((seq) => JSON.stringify({ producer, seq })).join("\n");
 
-test("health reports status, version, configHash, the node that answered and color", async () => {
+test("health reports status, version, configHash, the node that answered, color and the idempotency declaration", async () => {
   const res = await fetch(`${green.url}/health`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ status: "ok", version: "v2", configHash: "c1", node: "green-1", color: "green" });
+  expect(await res.json()).toEqual({
+    status: "ok",
+    version: "v2",
+    configHash: "c1",
+    node: "green-1",
+    color: "green",
+    idempotency: "key",
+  });
 });
 
 test("a half-rolled color: its second node still reports the old version and configHash", async () => {
