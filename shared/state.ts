@@ -153,6 +153,19 @@ export const Incident = z.object({
 });
 export type Incident = z.infer<typeof Incident>;
 
+/** The edge spool (README, "Edge spool"): batches no color took, stored in R2 and queued for delivery. */
+export const SpoolState = z.object({
+  /** spooled batches not yet delivered (as far as the queue's consumer has seen them). */
+  depth: z.number().int().nonnegative(),
+  /** age of the oldest of those, seconds; null when the spool is empty. */
+  oldestAgeSeconds: z.number().nonnegative().nullable(),
+  /** batches delivered to the active color since the controller began counting. */
+  delivered: z.number().int().nonnegative(),
+  /** batches in the dead-letter store (retries spent or refused for good), replayable with POST /api/spool/replay. */
+  deadLettered: z.number().int().nonnegative(),
+});
+export type SpoolState = z.infer<typeof SpoolState>;
+
 export const State = z.object({
   active: Color,
   standby: Color,
@@ -173,6 +186,8 @@ export const State = z.object({
   storage: StorageUse.nullable().optional(),
   /** webhook deliveries (NOTIFY_URLS): what waits, what got through, what failed. */
   notifications: NotifyStatus.optional(),
+  /** the edge spool's backlog (present when the Worker has the SPOOL and SPOOL_BUCKET bindings). */
+  spool: SpoolState.optional(),
 });
 export type State = z.infer<typeof State>;
 

@@ -1,4 +1,5 @@
 import { failoverOn } from "./router/failover-on";
+import type { SpoolMessage } from "./spool/message";
 import { parseCanary } from "./validation/canary";
 
 /** Bindings and variables, as declared in wrangler.toml (plus the CONTROL_TOKEN and VIEW_TOKEN secrets). */
@@ -44,6 +45,12 @@ export interface Env {
   READBACK_PATH?: string;
   DRAIN_PATH?: string;
   FLAG_FAST_PATH?: string;
+  /** the edge spool (both optional; docs/spool.md): a batch no color took is stored here and delivered later. */
+  SPOOL?: Queue<SpoolMessage>;
+  SPOOL_BUCKET?: R2Bucket;
+  SPOOL_DELIVERY_CONCURRENCY?: string;
+  SPOOL_RETRY_MAX_SECONDS?: string;
+  SPOOL_DEAD_LETTER_QUEUE?: string;
 }
 
 export function num(value: string | undefined, fallback: number): number {
@@ -88,6 +95,11 @@ function parse(env: Env) {
       .filter(Boolean),
     /** audit entries kept (the newest); never fewer than 1,000. */
     auditEntries: Math.max(1000, Math.floor(num(env.AUDIT_ENTRIES, 2000))),
+    /** deliveries in flight per consumer invocation (the queue's max_concurrency bounds the invocations). */
+    spoolDeliveryConcurrency: Math.max(1, Math.floor(num(env.SPOOL_DELIVERY_CONCURRENCY, 4))),
+    /** the longest delay between two delivery attempts of a spooled batch (they grow 1, 2, 4, … s up to it). */
+    spoolRetryMaxSeconds: Math.max(1, num(env.SPOOL_RETRY_MAX_SECONDS, 20)),
+    spoolDeadLetterQueue: env.SPOOL_DEAD_LETTER_QUEUE || "edge-bluegreen-spool-dlq",
   };
 }
 

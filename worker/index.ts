@@ -6,6 +6,8 @@ import { errorBody } from "./http/errors";
 import { forHono } from "./http/paths";
 import { routerHealth } from "./router/health";
 import { route } from "./router/route";
+import { consumeSpool } from "./spool/consume";
+import type { SpoolMessage } from "./spool/message";
 
 export { DeploymentController } from "./controller/object";
 
@@ -27,4 +29,6 @@ export default {
   // Log traffic skips Hono's per-request Context (~5 % of the router's CPU, bench/notes.md).
   fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
     forHono(request.url) ? app.fetch(request, env, ctx) : route(request, env, ctx),
+  // The edge spool's queue and its dead-letter queue (docs/spool.md).
+  queue: (batch: MessageBatch<SpoolMessage>, env: Env) => consumeSpool(batch, env),
 };

@@ -6,6 +6,9 @@ export interface Seen {
   url: string;
   headers: IncomingMessage["headers"];
   body: string;
+  /** when it arrived (unix ms), and the status it was answered with. */
+  at: number;
+  status: number;
 }
 
 /**
@@ -16,18 +19,25 @@ export async function echoOrigin(name: string) {
   const seen: Seen[] = [];
   let status = 200;
   let delayMs = 0;
+  let extraHeaders: Record<string, string> = {};
+  /** requests in progress now, and the most there ever were at once. */
+  let inFlight = 0;
+  let maxInFlight = 0;
   /** requests whose client went away before this origin answered. */
   let abandoned = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on("close", () => inFlight--);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString();
       // The controller checks both colors' health in the background: that is not traffic under test.
       if (req.url !== "/health")
-        seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+        seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at: Date.now(), status });
       const answer = () => {
-        res.writeHead(status, { "content-type": "application/json", "x-origin": name });
+        res.writeHead(status, { "content-type": "application/json", "x-origin": name, ...extraHeaders });
         res.end(JSON.stringify({ origin: name, version: name, bytes: body.length }));
       };
       if (delayMs === 0) return answer();
@@ -49,6 +59,14 @@ export async function echoOrigin(name: string) {
     },
     setDelay: (ms: number) => {
       delayMs = ms;
+    },
+    /** headers added to every answer (e.g. Retry-After with a 429). */
+    setHeaders: (h: Record<string, string>) => {
+      extraHeaders = h;
+    },
+    maxInFlight: () => maxInFlight,
+    resetMaxInFlight: () => {
+      maxInFlight = inFlight;
     },
     abandoned: () => abandoned,
     close: () =>

@@ -11,12 +11,18 @@ export interface EchoPair {
 }
 
 /** Blue and green echo origins and the real Worker (`wrangler dev`) routing between them, with `vars` on top. */
-export async function echoPair(vars: Record<string, string> = {}, persistTo?: string): Promise<EchoPair> {
+export async function echoPair(
+  vars: Record<string, string> = {},
+  persistTo?: string,
+  /** another wrangler.toml (e.g. test/support/wrangler-config.ts's variant without the spool bindings). */
+  config?: string,
+): Promise<EchoPair> {
   const [blue, green] = await Promise.all([echoOrigin("blue"), echoOrigin("green")]);
   try {
     const worker = await startWorker({
       vars: { BLUE_ORIGIN: blue.url, GREEN_ORIGIN: green.url, CONTROL_TOKEN: "echo-pair-token", ...vars },
       persistTo,
+      config,
     });
     return {
       blue,

@@ -13,6 +13,8 @@ import { apiHeaders } from "../http/security-headers";
 
 const API_BODY_LIMIT = 64 * 1024;
 
+const ReplayRequest = z.object({ limit: z.number().int().min(1).max(1000).default(100) });
+
 const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100_000).default(200),
   before: z.coerce.number().int().positive().optional(),
@@ -107,6 +109,19 @@ export const api = new Hono<ApiEnv>()
   .post("/rollback", need("operator", "rollback"), async (c) => {
     const req = await body(c.req.raw, RollbackRequest);
     return reply(c, await controller(c.env).rollback(req, actorOf(c.get("session").principal)));
+  })
+  .post("/spool/replay", need("operator", "replaying the spool's dead letters"), async (c) => {
+    const { limit } = await body(c.req.raw, ReplayRequest);
+    const queue = c.env.SPOOL;
+    if (!queue || !c.env.SPOOL_BUCKET)
+      throw new HttpError(409, "no_spool", "the Worker has no SPOOL and SPOOL_BUCKET bindings");
+    const stub = controller(c.env);
+    const messages = await stub.spoolDeadLetters(limit);
+    // Sent first, then taken off the dead-letter store: a failure in between replays them twice at worst
+    // (the platform drops the second copy by its idempotency-key).
+    if (messages.length) await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+    await stub.spoolReplayed(messages);
+    return c.json({ replayed: messages.length });
   })
   .get("/audit", need("operator", "the audit log"), async (c) => {
     const q = valid(c.req.query(), AuditQuery, "query");

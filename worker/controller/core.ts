@@ -20,6 +20,7 @@ import { advance, type ConvergenceRecord, convergenceView, startConvergence, wit
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
 import { ActiveWatch } from "./recent";
+import { SpoolStore } from "./spool";
 import { iso } from "./time";
 import { Traffic } from "./traffic";
 
@@ -78,12 +79,15 @@ export class Core {
   /** The KV write of the flag under way, if any (one at a time, so writes land in order). */
   kvWrite: Promise<void> | null = null;
   readonly notifier: Notifier;
+  /** the edge spool's backlog, from the queue consumer's reports. */
+  readonly spool: SpoolStore;
 
   constructor(
     readonly ctx: DurableObjectState,
     readonly env: Env,
   ) {
     this.notifier = new Notifier(ctx.storage, env);
+    this.spool = new SpoolStore(ctx.storage.sql);
   }
 
   get cfg() {
@@ -185,6 +189,8 @@ export class Core {
       traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
       storage: this.storageUse?.use ?? null,
       notifications: this.notifier.status(),
+      // Only a Worker with both spool bindings has a spool to show.
+      ...(this.env.SPOOL && this.env.SPOOL_BUCKET ? { spool: this.spool.view(now) } : {}),
     };
   }
 

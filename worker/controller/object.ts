@@ -11,6 +11,8 @@ import type {
 } from "../../shared/index";
 import { AuditStore, type NewAuditEntry } from "../audit/store";
 import { config, type Env } from "../env";
+import type { SpoolMessage } from "../spool/message";
+import type { SpoolReport } from "../spool/report";
 import { runAlarm, schedule } from "./alarms";
 import { Core, recordKey } from "./core";
 import { abort, promote, startDeployment } from "./deployments";
@@ -18,6 +20,7 @@ import { refreshHealthIfStale } from "./health";
 import { takeReport } from "./report";
 import { fail, ok, type Result } from "./result";
 import { rollback } from "./rollback";
+import { takeSpoolReport } from "./spool";
 import { TASKS } from "./tasks";
 
 export type { Result } from "./result";
@@ -93,6 +96,24 @@ export class DeploymentController extends DurableObject<Env> {
   /** Router counters, at most once a second per isolate. */
   async report(batches: CounterFlush[]): Promise<void> {
     takeReport(this.core, batches);
+  }
+
+  // ---------- edge spool (worker/spool) ----------
+
+  /** One queue consumer batch's outcomes. */
+  spoolReport(report: SpoolReport): Promise<void> {
+    return takeSpoolReport(this.core, report);
+  }
+
+  /** The oldest dead letters, for POST /api/spool/replay to send back to the queue. */
+  spoolDeadLetters(limit: number): SpoolMessage[] {
+    return this.core.spool.deadLetters(limit);
+  }
+
+  /** Dead letters the replay sent back to the queue. */
+  spoolReplayed(messages: SpoolMessage[]): void {
+    this.core.spool.replayed(messages);
+    this.core.hub.broadcast("state", this.core.snapshot());
   }
 
   // ---------- audit log (worker/audit) ----------

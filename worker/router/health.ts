@@ -1,4 +1,5 @@
 import { flagCache } from "../flag/cache";
+import { spoolTotals } from "../spool/write";
 import { bufferedBytes } from "./body";
 import { flagSource, isolate } from "./isolate";
 import { mirrorsInFlight } from "./mirror";
@@ -17,4 +18,7 @@ export const routerHealth = () => ({
   ejected: isolate.ejection.ejected(),
   bufferedBytes: bufferedBytes(),
   mirrorsInFlight: mirrorsInFlight(),
+  /** requests this isolate answered from the spool (202), and spool writes that failed (answered 503). */
+  spooled: spoolTotals().spooled,
+  spoolWriteFailures: spoolTotals().writeFailures,
 });

@@ -1,5 +1,6 @@
 import type { Color } from "../../shared/schemas";
 import { errorBody } from "../http/errors";
+import { SPOOLED_HEADER } from "../spool/message";
 
 /** Seconds a shipper is asked to wait before retrying an answer the router gave itself. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -28,4 +29,19 @@ export function passThrough(response: Response, served: Color, epoch: number, fa
   out.headers.set("x-route-epoch", String(epoch));
   if (failedOverFrom) out.headers.set("x-failover-from", failedOverFrom);
   return out;
+}
+
+/**
+ * The batch no color took is durably spooled (R2 and Queue): 202. The body is an empty export response in
+ * the request's encoding (OTLP exporters parse it: empty protobuf, or `{}`).
+ */
+export function spooledAnswer(request: Headers, epoch: number, failedOverFrom: Color | null): Response {
+  const protobuf = request.get("content-type")?.includes("protobuf") ?? false;
+  const headers = new Headers({
+    "content-type": protobuf ? "application/x-protobuf" : "application/json",
+    [SPOOLED_HEADER]: "1",
+    "x-route-epoch": String(epoch),
+  });
+  if (failedOverFrom) headers.set("x-failover-from", failedOverFrom);
+  return new Response(protobuf ? null : "{}", { status: 202, headers });
 }

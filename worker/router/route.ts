@@ -3,6 +3,7 @@ import { controller } from "../controller/stub";
 import { type Config, config, type Env } from "../env";
 import { HttpError } from "../http/errors";
 import { pathAndQuery, targetUrl } from "../http/paths";
+import { spoolable, spoolWrite } from "../spool/write";
 import { attempt, type Outcome } from "./attempt";
 import { type Body, readBody, releaseBody, uploadAllowanceMs } from "./body";
 import { type Counters, OTHER_PATH } from "./counters";
@@ -11,7 +12,7 @@ import { idempotencyKey } from "./idempotency";
 import { isolate, type RouterIsolate } from "./isolate";
 import { mirror } from "./mirror";
 import { previewColor } from "./preview";
-import { errorJson, passThrough, unavailable } from "./respond";
+import { errorJson, passThrough, spooledAnswer, unavailable } from "./respond";
 import { splitPick } from "./split";
 
 type Ctx = Pick<ExecutionContext, "waitUntil">;
@@ -133,6 +134,13 @@ async function forward(
     return passThrough(outcome.response, served, flag.epoch, failedOverFrom);
   }
   outcome.response?.body?.cancel().catch(() => undefined);
+  // No color it may try took a buffered batch: with the spool bound it is stored for later delivery, and
+  // acknowledged only once both the R2 and the Queue write succeeded (else the 503 below). The attempts above
+  // are already counted as the colors' failures: spooling hides nothing from the watch.
+  if (body.replayable && preview === null && !signal.aborted && spoolable(env, request.method)) {
+    const spool = { method: request.method, target, headers, bytes: body.bytes, color: first, epoch: flag.epoch };
+    if (await spoolWrite(env, spool)) return spooledAnswer(request.headers, flag.epoch, failedOverFrom);
+  }
   // The failure's story, built only on this path.
   const trail = failedOverFrom
     ? `${describe(first, firstOutcome)}, ${describe(served, outcome)}`

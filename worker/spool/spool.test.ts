@@ -1,0 +1,157 @@
+// The edge spool against workerd's own Queue and R2 emulation (wrangler dev): the router's write, the consumer's
+// delivery, retries, backpressure and the dead-letter store.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { SpoolState, State } from "../../shared";
+import { controlApi, sleep } from "../../test/support/api";
+import type { Seen } from "../../test/support/echo-origin";
+import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
+
+const TOKEN = "spool-test-token";
+const CONCURRENCY = 2;
+
+async function until<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}: ${JSON.stringify(v).slice(0, 300)}`);
+    await sleep(100);
+  }
+}
+
+const ingest = (url: string, key: string, body = `{"batch":"${key}"}\n`) =>
+  fetch(`${url}/ingest?tenant=t1`, {
+    method: "POST",
+    headers: { "content-type": "application/x-ndjson", "idempotency-key": key, authorization: "Bearer platform" },
+    body,
+  });
+
+const spooledCopies = (o: EchoOrigin, key: string): Seen[] =>
+  o.seen.filter((s) => s.headers["x-bluegreen-spooled"] === "1" && s.headers["idempotency-key"] === key);
+
+describe("edge spool (SPOOL and SPOOL_BUCKET bound, as in wrangler.toml)", () => {
+  let pair: EchoPair;
+  let blue: EchoOrigin;
+  let green: EchoOrigin;
+  let api: ReturnType<typeof controlApi>;
+  const spool = async () => (await api.state()).spool as SpoolState;
+
+  beforeAll(async () => {
+    pair = await echoPair({
+      CONTROL_TOKEN: TOKEN,
+      ORIGIN_TIMEOUT_MS: "1000",
+      FLAG_CACHE_MS: "100",
+      SPOOL_RETRY_MAX_SECONDS: "2",
+      SPOOL_DELIVERY_CONCURRENCY: String(CONCURRENCY),
+    });
+    ({ blue, green } = pair);
+    api = controlApi(pair.worker.url, TOKEN);
+  });
+  afterAll(() => pair?.stop());
+
+  const down = (status = 503) => {
+    blue.setStatus(status);
+    green.setStatus(status);
+  };
+  const up = () => {
+    blue.setStatus(200);
+    green.setStatus(200);
+    blue.setHeaders({});
+  };
+
+  test("no color takes a batch: 202 once stored; retried while the platform is down, delivered once it is up", async () => {
+    down();
+    const before = await spool();
+    const res = await ingest(pair.worker.url, "k-down");
+    expect(res.status).toBe(202);
+    expect(res.headers.get("x-bluegreen-spooled")).toBe("1");
+    // A shipper's retry of the same batch (same key) is stored under the same R2 object: counted once.
+    expect((await ingest(pair.worker.url, "k-down")).status).toBe(202);
+    // The consumer meets a platform still down: it tries, fails, tries again later.
+    await until(
+      "two delivery attempts",
+      () => spooledCopies(blue, "k-down").length,
+      (n) => n >= 2,
+    );
+    const waiting = await spool();
+    expect(waiting.depth).toBe(before.depth + 1);
+    expect(waiting.oldestAgeSeconds).not.toBeNull();
+    expect(waiting.delivered).toBe(before.delivered);
+    up();
+    const after = await until("delivered", spool, (s) => s.delivered > before.delivered && s.depth === 0);
+    // Delivered once (counted once, though two messages carried it), to the active color, as the shipper sent it.
+    expect(after.delivered).toBe(before.delivered + 1);
+    const copy = spooledCopies(blue, "k-down").at(-1);
+    expect(copy).toMatchObject({ method: "POST", url: "/ingest?tenant=t1", body: '{"batch":"k-down"}\n' });
+    expect(copy?.headers.authorization).toBe("Bearer platform");
+    expect(copy?.headers["content-type"]).toBe("application/x-ndjson");
+    expect(spooledCopies(green, "k-down")).toHaveLength(0);
+    const health = (await (await fetch(`${pair.worker.url}/healthz`)).json()) as { spooled: number };
+    expect(health.spooled).toBeGreaterThanOrEqual(2);
+  });
+
+  test("a spooled request still counts as a failure of the colors that could not take it", async () => {
+    down();
+    const errors = (s: State) => s.traffic.blue.reduce((n, p) => n + p.errors5xx, 0);
+    const before = errors(await api.state());
+    expect((await ingest(pair.worker.url, "k-counted")).status).toBe(202);
+    await until(
+      "the router's counts reach the controller",
+      () => api.state(),
+      (s) => errors(s) > before,
+      10_000,
+    );
+    up();
+    await until("drained", spool, (s) => s.depth === 0);
+  });
+
+  test("429 from the platform: the consumer waits its Retry-After, and never runs more deliveries than allowed", async () => {
+    down();
+    const keys = Array.from({ length: 12 }, (_, i) => `k-bp-${i}`);
+    for (const k of keys) expect((await ingest(pair.worker.url, k)).status).toBe(202);
+    blue.setHeaders({ "retry-after": "3" });
+    blue.setStatus(429);
+    const answered429 = () => keys.flatMap((k) => spooledCopies(blue, k)).filter((s) => s.status === 429).length;
+    await until("the platform answered 429 ten times", answered429, (n) => n >= 10);
+    blue.setHeaders({});
+    blue.setDelay(300);
+    blue.resetMaxInFlight();
+    blue.setStatus(200);
+    await until("all delivered", spool, (s) => s.depth === 0);
+    blue.setDelay(0);
+    // After a 429, a batch is sent again no sooner than its Retry-After (3 s; a little slack for the clock's grain).
+    for (const k of keys) {
+      const tries = spooledCopies(blue, k);
+      for (const [i, t] of tries.entries()) {
+        const next = tries[i + 1];
+        if (t.status === 429 && next) expect(next.at - t.at, k).toBeGreaterThanOrEqual(2900);
+      }
+    }
+    // Two consumer invocations at most (max_concurrency in wrangler.toml), each with CONCURRENCY deliveries.
+    expect(blue.maxInFlight()).toBeLessThanOrEqual(2 * CONCURRENCY);
+  });
+
+  test("a 4xx other than 429 is the platform's final word: dead-lettered at once, shown, and replayable", async () => {
+    down();
+    const before = await spool();
+    expect((await ingest(pair.worker.url, "k-refused")).status).toBe(202);
+    await until(
+      "a first delivery attempt",
+      () => spooledCopies(blue, "k-refused").length,
+      (n) => n > 0,
+    );
+    blue.setStatus(400);
+    const dead = await until("dead-lettered", spool, (s) => s.deadLettered > before.deadLettered);
+    expect(dead.depth).toBe(before.depth);
+    const refused = () => spooledCopies(blue, "k-refused").filter((s) => s.status === 400).length;
+    expect(refused()).toBe(1);
+    up();
+    const replay = await api.call<{ replayed: number }>("POST", "/api/spool/replay", {});
+    expect(replay).toEqual({ status: 200, json: { replayed: 1 } });
+    const after = await until("replayed and delivered", spool, (s) => s.delivered > dead.delivered && s.depth === 0);
+    expect(after.deadLettered).toBe(before.deadLettered);
+    // Never sent again while dead-lettered; once after the replay.
+    expect(refused()).toBe(1);
+    expect(spooledCopies(blue, "k-refused").filter((s) => s.status === 200)).toHaveLength(1);
+  });
+});
