@@ -98,7 +98,7 @@ function parse(env: Env) {
     /** deliveries in flight per consumer invocation (the queue's max_concurrency bounds the invocations). */
     spoolDeliveryConcurrency: Math.max(1, Math.floor(num(env.SPOOL_DELIVERY_CONCURRENCY, 4))),
     /** the longest delay between two delivery attempts of a spooled batch (they grow 1, 2, 4, … s up to it). */
-    spoolRetryMaxSeconds: Math.max(1, num(env.SPOOL_RETRY_MAX_SECONDS, 20)),
+    spoolRetryMaxSeconds: Math.max(1, num(env.SPOOL_RETRY_MAX_SECONDS, 10)),
     spoolDeadLetterQueue: env.SPOOL_DEAD_LETTER_QUEUE || "edge-bluegreen-spool-dlq",
   };
 }

@@ -8,7 +8,9 @@ import { sleep } from "./api";
 import type { Stack } from "./stack";
 
 export const FAULTS = ["crash", "reset", "hang", "slow", "500", "503", "429", "both-down", "20MiB", "gzip"] as const;
-export type FaultName = (typeof FAULTS)[number];
+/** Outages of both colors longer than every shipper's retry budget: what only the edge spool survives. */
+export const SPOOL_FAULTS = ["both-refuse-30s", "both-hang-30s"] as const;
+export type FaultName = (typeof FAULTS)[number] | (typeof SPOOL_FAULTS)[number];
 
 /** The Worker's default per-attempt origin timeout, read from wrangler.toml (the single source of vars). */
 export function originTimeoutMs(): number {
@@ -26,6 +28,8 @@ export const FAULT_MS = 3000;
 export const WINDOW_MS = 2000;
 /** Both colors refuse connections this long (the "both colors down for 3 s"). */
 export const BOTH_DOWN_MS = 3000;
+/** The long outages of SPOOL_FAULTS: longer than the OTel exporter's 10 s deadline and Fluent Bit's one retry. */
+export const LONG_OUTAGE_MS = 30_000;
 /** A batch just under the 20 MiB that MAX_BODY_BYTES and the OTLP spec allow. */
 export const LARGE_BATCH_BYTES = 20 * 1024 * 1024 - 64 * 1024;
 
@@ -84,6 +88,26 @@ export function faultSpec(name: FaultName): FaultSpec {
         },
         // outage() revives both by itself.
         heal: async () => undefined,
+      };
+    case "both-refuse-30s":
+      return {
+        breaksRelease: true,
+        start: async (s, c) => {
+          await Promise.all([s.platforms[c].outage(LONG_OUTAGE_MS), s.platforms[otherColor(c)].outage(LONG_OUTAGE_MS)]);
+        },
+        heal: async () => undefined,
+      };
+    case "both-hang-30s":
+      return {
+        breaksRelease: true,
+        start: async (s, c) => {
+          for (const color of [c, otherColor(c)]) s.platforms[color].setFaults({ hang: true });
+          await sleep(LONG_OUTAGE_MS);
+        },
+        heal: async (s, c) => {
+          for (const color of [c, otherColor(c)]) s.platforms[color].setFaults({});
+        },
+        evidence: { label: "hung", of: (d) => d.hung },
       };
     case "20MiB":
       return {

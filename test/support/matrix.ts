@@ -9,6 +9,7 @@ import { fluentBitShipper, vectorShipper } from "../producers/shippers";
 import { sleep } from "./api";
 import { auditStore, type ProducerAudit } from "./audit";
 import { FAULT_MS, type FaultName, faultSpec, LARGE_BATCH_BYTES, statsDelta } from "./matrix-faults";
+import { type SpoolFigures, watchSpool } from "./matrix-spool";
 import type { Stack } from "./stack";
 
 export type Target = "new" | "active";
@@ -34,6 +35,8 @@ export interface CellResult {
   /** an origin fault, which the watch must roll back (not a kind of body). */
   breaksRelease: boolean;
   deployment: Deployment["status"] | null;
+  /** the edge spool during the cell; null for a Worker without the spool bindings. */
+  spool: SpoolFigures | null;
   seconds: number;
 }
 
@@ -133,6 +136,7 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
   const platform = () => stack.platforms[color];
   const before = structuredClone(platform().stats);
   const otherBefore = structuredClone(stack.platforms[otherColor(color)].stats);
+  const spool = await watchSpool(stack);
   const ended = spec.start(stack, color);
   if (spec.large) {
     vector.sendLarge(LARGE_BATCH_BYTES);
@@ -146,12 +150,15 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
   }
   await ended;
   await spec.heal(stack, color);
+  spool.recovered();
   await sleep(opts.flagCacheMs + 500);
 
   const stats = await Promise.all(producers.map((p) => p.stop(STOP_TIMEOUT_MS)));
   // A slow origin stores what it took long after the router moved on: count only once it has.
   const { blue, green } = stack.platforms;
   await until("both origins finished their requests", () => blue.stats.inProgress + green.stats.inProgress === 0);
+  // What the spool took is delivered before the store is counted (a batch answered 202 is acknowledged).
+  const spoolFigures = await spool.finish();
   // Counted once every request is done: a 20 MiB body may still be on its way when the fault period ends.
   const faulty = statsDelta(platform().stats, before);
   const other = statsDelta(stack.platforms[otherColor(color)].stats, otherBefore);
@@ -177,6 +184,7 @@ export async function runCell(stack: Stack, fault: FaultName, target: Target, op
       spec.evidence && count !== undefined ? { label: spec.evidence.label, count, min: spec.evidence.min ?? 1 } : null,
     breaksRelease: spec.breaksRelease,
     deployment: deployment?.status ?? null,
+    spool: spoolFigures,
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -186,9 +194,14 @@ const fmtErrors = (e: Record<string, number>) =>
     .map(([k, v]) => `${k}×${v}`)
     .join(" ") || "–";
 
+const fmtSpool = (s: SpoolFigures | null) =>
+  s === null
+    ? "no spool"
+    : `${s.spooled} / ${s.delivered}${s.drainedAfterS === null ? "" : ` (${s.drainedAfterS.toFixed(1)} s)`}`;
+
 export const TABLE_HEADER = [
-  "| fault | hits | records sent (otel/vector/fluent-bit) | lost | stored twice | copies dropped by key | retries (vector/fluent-bit) | errors the shippers saw | router failovers | router timeouts / ejections | fault evidence | deployment | s |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| fault | hits | records sent (otel/vector/fluent-bit) | lost | stored twice | copies dropped by key | retries (vector/fluent-bit) | errors the shippers saw | router failovers | router timeouts / ejections | fault evidence | deployment | spooled / delivered (drained s after recovery) | s |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ];
 
 /** One markdown table row per cell: docs/fault-matrix.md's table is made of these lines. */
@@ -197,5 +210,5 @@ export function tableRow(r: CellResult): string {
   const evidence = r.evidence
     ? `${r.evidence.label} ${r.evidence.label === "largest body" ? `${(r.evidence.count / 2 ** 20).toFixed(2)} MiB` : r.evidence.count}`
     : "–";
-  return `| ${r.fault} | ${r.target === "new" ? "new color after switch" : "active, no deployment"} | ${r.audits.map((a) => a.sent).join(" / ")} | ${total("lost")} | ${total("duplicates")} | ${r.dedupedBatches} | ${r.retries.vector} / ${r.retries.fluentBit} | ${fmtErrors(r.shipperErrors)} | ${r.failovers} | ${r.router.timeouts} / ${r.router.ejections} | ${evidence} | ${r.deployment ?? "–"} | ${r.seconds.toFixed(1)} |`;
+  return `| ${r.fault} | ${r.target === "new" ? "new color after switch" : "active, no deployment"} | ${r.audits.map((a) => a.sent).join(" / ")} | ${total("lost")} | ${total("duplicates")} | ${r.dedupedBatches} | ${r.retries.vector} / ${r.retries.fluentBit} | ${fmtErrors(r.shipperErrors)} | ${r.failovers} | ${r.router.timeouts} / ${r.router.ejections} | ${evidence} | ${r.deployment ?? "–"} | ${fmtSpool(r.spool)} | ${r.seconds.toFixed(1)} |`;
 }

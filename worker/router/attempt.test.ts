@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { sleep } from "../../test/support/api";
 import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
 import type { WorkerHandle } from "../../test/support/worker";
+import { withoutSpool } from "../../test/support/wrangler-config";
 import { attempt } from "./attempt";
 
 // Per-attempt timeout (ORIGIN_TIMEOUT_MS) and the client's disconnect, through the real Worker.
@@ -13,7 +14,12 @@ let worker: WorkerHandle;
 
 beforeAll(async () => {
   // Ejection has its own tests; here every request tries the active color first.
-  pair = await echoPair({ ORIGIN_TIMEOUT_MS: String(TIMEOUT_MS), REPLAY_BUFFER_BYTES: "1024", EJECT_AFTER: "0" });
+  // Without the spool bindings: a request no color takes is answered 503 (the spool has worker/spool/spool.test.ts).
+  pair = await echoPair(
+    { ORIGIN_TIMEOUT_MS: String(TIMEOUT_MS), REPLAY_BUFFER_BYTES: "1024", EJECT_AFTER: "0" },
+    undefined,
+    withoutSpool(),
+  );
   ({ blue, green, worker } = pair);
 });
 afterAll(() => pair?.stop());

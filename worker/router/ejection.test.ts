@@ -6,6 +6,7 @@ import { sleep } from "../../test/support/api";
 import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
 import { routeByLocalFlag } from "../../test/support/local-kv";
 import type { WorkerHandle } from "../../test/support/worker";
+import { withoutSpool } from "../../test/support/wrangler-config";
 import { Ejection } from "./ejection";
 
 describe("Ejection (the state machine)", () => {
@@ -75,7 +76,12 @@ describe("outlier ejection in the Worker", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "bg-eject-"));
-    pair = await echoPair({ EJECT_AFTER: "3", EJECT_SECONDS: String(EJECT_SECONDS), FLAG_CACHE_MS: "100" }, dir);
+    // Without the spool bindings: a request no color takes is answered 503 (worker/spool/spool.test.ts spools it).
+    pair = await echoPair(
+      { EJECT_AFTER: "3", EJECT_SECONDS: String(EJECT_SECONDS), FLAG_CACHE_MS: "100" },
+      dir,
+      withoutSpool(),
+    );
     ({ blue, green, worker } = pair);
   });
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/ech
 import { putLocalKv } from "../../test/support/local-kv";
 import { freePort } from "../../test/support/ports";
 import { startWorker, type WorkerHandle } from "../../test/support/worker";
+import { withoutSpool } from "../../test/support/wrangler-config";
 
 const TOKEN = "router-test-token";
 const FLAG_CACHE_MS = 400;
@@ -29,12 +30,12 @@ describe("edge router", () => {
   let worker: WorkerHandle;
 
   beforeAll(async () => {
-    pair = await echoPair({
-      CONTROL_TOKEN: TOKEN,
-      FLAG_CACHE_MS: String(FLAG_CACHE_MS),
-      MAX_BODY_BYTES: "1024",
-      DRAIN_SECONDS: "0",
-    });
+    // Without the spool bindings, the router as before them (worker/spool/spool.test.ts has the spool's own tests).
+    pair = await echoPair(
+      { CONTROL_TOKEN: TOKEN, FLAG_CACHE_MS: String(FLAG_CACHE_MS), MAX_BODY_BYTES: "1024", DRAIN_SECONDS: "0" },
+      undefined,
+      withoutSpool(),
+    );
     ({ blue, green, worker } = pair);
   });
   afterAll(() => pair?.stop());

@@ -6,6 +6,7 @@ import type { Flag } from "../../shared/schemas";
 import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
 import { routeByLocalFlag } from "../../test/support/local-kv";
 import type { WorkerHandle } from "../../test/support/worker";
+import { withoutSpool } from "../../test/support/wrangler-config";
 import { splitPick } from "./split";
 
 describe("splitPick", () => {
@@ -41,7 +42,8 @@ describe("a flag with a split in the Worker", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "bg-split-"));
     // The controller must not move the flag (its own epochs stay below the hand-written ones).
-    pair = await echoPair({ FLAG_CACHE_MS: "100", EJECT_AFTER: "0" }, dir);
+    // Without the spool bindings: a request no color takes is answered 503 (worker/spool/spool.test.ts spools it).
+    pair = await echoPair({ FLAG_CACHE_MS: "100", EJECT_AFTER: "0" }, dir, withoutSpool());
     ({ blue, green, worker } = pair);
   });
   afterAll(async () => {

@@ -1,10 +1,15 @@
 // The edge spool against workerd's own Queue and R2 emulation (wrangler dev): the router's write, the consumer's
 // delivery, retries, backpressure and the dead-letter store.
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SpoolState, State } from "../../shared";
 import { controlApi, sleep } from "../../test/support/api";
 import type { Seen } from "../../test/support/echo-origin";
 import { type EchoOrigin, type EchoPair, echoPair } from "../../test/support/echo-pair";
+import { derivedConfig } from "../../test/support/wrangler-config";
 
 const TOKEN = "spool-test-token";
 const CONCURRENCY = 2;
@@ -34,20 +39,28 @@ describe("edge spool (SPOOL and SPOOL_BUCKET bound, as in wrangler.toml)", () =>
   let blue: EchoOrigin;
   let green: EchoOrigin;
   let api: ReturnType<typeof controlApi>;
+  let dir: string;
   const spool = async () => (await api.state()).spool as SpoolState;
 
   beforeAll(async () => {
-    pair = await echoPair({
-      CONTROL_TOKEN: TOKEN,
-      ORIGIN_TIMEOUT_MS: "1000",
-      FLAG_CACHE_MS: "100",
-      SPOOL_RETRY_MAX_SECONDS: "2",
-      SPOOL_DELIVERY_CONCURRENCY: String(CONCURRENCY),
-    });
+    dir = await mkdtemp(join(tmpdir(), "bg-spool-"));
+    pair = await echoPair(
+      {
+        CONTROL_TOKEN: TOKEN,
+        ORIGIN_TIMEOUT_MS: "1000",
+        FLAG_CACHE_MS: "100",
+        SPOOL_RETRY_MAX_SECONDS: "2",
+        SPOOL_DELIVERY_CONCURRENCY: String(CONCURRENCY),
+      },
+      dir,
+    );
     ({ blue, green } = pair);
     api = controlApi(pair.worker.url, TOKEN);
   });
-  afterAll(() => pair?.stop());
+  afterAll(async () => {
+    await pair?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const down = (status = 503) => {
     blue.setStatus(status);
@@ -153,5 +166,72 @@ describe("edge spool (SPOOL and SPOOL_BUCKET bound, as in wrangler.toml)", () =>
     // Never sent again while dead-lettered; once after the replay.
     expect(refused()).toBe(1);
     expect(spooledCopies(blue, "k-refused").filter((s) => s.status === 200)).toHaveLength(1);
+  });
+
+  test("a spool write that fails is answered 503 with Retry-After, never 2xx", async () => {
+    down();
+    // workerd keeps the local bucket's bodies in this folder: a file in its place makes every R2 put fail.
+    const blobs = join(dir, "v3/r2/edge-bluegreen-spool/blobs");
+    await mkdir(join(blobs, ".."), { recursive: true });
+    if (existsSync(blobs)) await rename(blobs, `${blobs}.away`);
+    await writeFile(blobs, "not a folder");
+    const healthz = async () =>
+      (await (await fetch(`${pair.worker.url}/healthz`)).json()) as { spooled: number; spoolWriteFailures: number };
+    const before = await healthz();
+    try {
+      const res = await ingest(pair.worker.url, "k-unstored");
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(res.headers.get("x-bluegreen-spooled")).toBeNull();
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("origin_unavailable");
+      const after = await healthz();
+      expect(after.spoolWriteFailures).toBe(before.spoolWriteFailures + 1);
+      expect(after.spooled).toBe(before.spooled);
+    } finally {
+      await rm(blobs, { force: true });
+      if (existsSync(`${blobs}.away`)) await rename(`${blobs}.away`, blobs);
+    }
+    // Storage back: the shipper's retry of the same batch is stored.
+    expect((await ingest(pair.worker.url, "k-unstored")).status).toBe(202);
+    up();
+    await until("drained", spool, (s) => s.depth === 0);
+  });
+});
+
+describe("edge spool past the queue's max_retries (1 here)", () => {
+  let pair: EchoPair;
+
+  beforeAll(async () => {
+    const config = derivedConfig("spool-max-retries-1", { spool: true, maxRetries: 1 });
+    pair = await echoPair(
+      { CONTROL_TOKEN: TOKEN, ORIGIN_TIMEOUT_MS: "1000", SPOOL_RETRY_MAX_SECONDS: "1" },
+      undefined,
+      config,
+    );
+  });
+  afterAll(() => pair?.stop());
+
+  test("a batch the platform never takes lands in the dead-letter queue and is shown in the state, not lost", async () => {
+    const api = controlApi(pair.worker.url, TOKEN);
+    pair.blue.setStatus(503);
+    pair.green.setStatus(503);
+    expect((await ingest(pair.worker.url, "k-never")).status).toBe(202);
+    const dead = await until(
+      "dead-lettered",
+      async () => (await api.state()).spool as SpoolState,
+      (s) => s.deadLettered === 1,
+    );
+    expect(dead).toMatchObject({ depth: 0, delivered: 0, deadLettered: 1 });
+    // Two attempts: the first and max_retries (1) retry; then the queue moved it to its dead-letter queue.
+    expect(spooledCopies(pair.blue, "k-never")).toHaveLength(2);
+    // Its body stays in R2 until replayed: the replay delivers it once the platform is back.
+    pair.blue.setStatus(200);
+    expect((await api.call("POST", "/api/spool/replay", {})).json).toEqual({ replayed: 1 });
+    await until(
+      "delivered",
+      async () => (await api.state()).spool as SpoolState,
+      (s) => s.delivered === 1 && s.deadLettered === 0,
+    );
+    expect(spooledCopies(pair.blue, "k-never").at(-1)?.status).toBe(200);
   });
 });
