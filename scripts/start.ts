@@ -6,8 +6,10 @@ import { parseArgs } from "node:util";
 import { actionFiles } from "../test/support/action-env";
 import { clean, producerReports } from "../test/support/audit";
 import { startDeployer } from "../test/support/deployer";
+import type { SpoolFigures } from "../test/support/matrix-spool";
 import { freePort } from "../test/support/ports";
 import { runScenario, SCENARIO_FAULTS, SCENARIO_STEPS, startProducers } from "../test/support/scenario";
+import { SPOOL_OUTAGE_MS, spoolOutage } from "../test/support/spool-outage";
 import { startStack } from "../test/support/stack";
 import { Progress } from "./progress";
 
@@ -15,7 +17,7 @@ const { values } = parseArgs({ options: { once: { type: "boolean", default: fals
 const say = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Start the stack, start the producers, the scenario's steps, the final count.
-const progress = new Progress(2 + SCENARIO_STEPS + 1, say);
+const progress = new Progress(2 + SCENARIO_STEPS + 2, say);
 
 progress.step("Starting the Worker (wrangler dev, local KV + Durable Object) and the blue/green origins…");
 // DRAIN_SECONDS 5 instead of 60: the scenario's third step reuses the color the second one left.
@@ -33,10 +35,14 @@ say("Producers   3 NDJSON shippers (100 entries/s each) + 1 OpenTelemetry OTLP/H
 await sleep(2000);
 
 let results: Awaited<ReturnType<typeof runScenario>> = [];
+/** the spool step's figures (undefined until it ran). */
+let spool: SpoolFigures | null | undefined;
 // A scenario that cannot go on still ends with the count and a clean shutdown (wrangler runs detached).
 let broken: string | null = null;
 try {
   results = await runScenario(stack, deployer, files, say, (title) => progress.step(`▶ ${title}`));
+  progress.step("▶ both colors down longer than the OTel exporter's deadline: the edge spool");
+  spool = await spoolOutage(stack, say);
 } catch (e) {
   broken = (e as Error).message;
   say(`✘ the scenario stopped: ${broken}`);
@@ -59,12 +65,17 @@ async function finish(): Promise<never> {
         (r.servedBy === "n/a" ? "" : ` servedBy=${JSON.stringify(r.servedBy)} failovers=${r.failovers}`),
     );
   }
+  const spoolOk = !!spool && spool.spooled > 0 && spool.deadLettered === 0;
+  say(
+    `  ${spoolOk ? "ok  " : "FAIL"} ${`both colors down ${SPOOL_OUTAGE_MS / 1000} s`.padEnd(32)} ` +
+      (spool ? `spooled=${spool.spooled} delivered=${spool.delivered} deadLettered=${spool.deadLettered}` : "no spool"),
+  );
   const sum = (k: "sent" | "stored" | "lost" | "duplicates" | "5xx") => reports.reduce((n, r) => n + r[k], 0);
   say(
     `  total              sent=${sum("sent")} stored=${sum("stored")} lost=${sum("lost")} ` +
       `duplicates=${sum("duplicates")} 5xx=${sum("5xx")}`,
   );
-  const ok = broken === null && results.every((r) => r.ok) && reports.every(clean);
+  const ok = broken === null && results.every((r) => r.ok) && spoolOk && reports.every(clean);
   say(ok ? "\nScenario passed: every step as expected, nothing lost." : "\nScenario FAILED (see above).");
   await deployer.close();
   await stack.stop();

@@ -117,6 +117,10 @@ const Shell: FC = () => (
             <div id="history-body" />
           </Panel>
 
+          <Panel id="spool" title="Edge spool">
+            <div id="spool-body" />
+          </Panel>
+
           <Panel id="notifications" title="Notifications">
             <div id="notifications-body" />
           </Panel>

@@ -7,6 +7,7 @@ import { byId, render } from "./dom.js";
 import { colorName } from "./format.js";
 import { incidents } from "./incidents.js";
 import { notifications } from "./notify.js";
+import { spool } from "./spool.js";
 import { stepMarkers } from "./steps.js";
 import { follow } from "./stream.js";
 import { Traffic } from "./traffic.js";
@@ -104,6 +105,7 @@ function draw() {
   render("deployment-body", view.deployment(s.deployment, now));
   render("history-body", view.history(s.history, s.deployment, now));
   render("notifications-body", notifications(s.notifications, now));
+  render("spool-body", spool(s.spool));
   const box = byId("chart");
   render("chart", chart({ traffic, markers: markers(s), width: box.clientWidth, now }));
   drawButtons(s);
