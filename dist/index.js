@@ -46975,6 +46975,16 @@ var Incident = object({
   /** when the breach cleared or the color stopped serving; null while open. */
   resolvedAt: string2().nullable()
 });
+var SpoolState = object({
+  /** spooled batches not yet delivered (as far as the queue's consumer has seen them). */
+  depth: number2().int().nonnegative(),
+  /** age of the oldest of those, seconds; null when the spool is empty. */
+  oldestAgeSeconds: number2().nonnegative().nullable(),
+  /** batches delivered to the active color since the controller began counting. */
+  delivered: number2().int().nonnegative(),
+  /** batches in the dead-letter store (retries spent or refused for good), replayable with POST /api/spool/replay. */
+  deadLettered: number2().int().nonnegative()
+});
 var State = object({
   active: Color,
   standby: Color,
@@ -46994,7 +47004,9 @@ var State = object({
   /** measured at most every 2 s when the state is read; null until first measured. */
   storage: StorageUse.nullable().optional(),
   /** webhook deliveries (NOTIFY_URLS): what waits, what got through, what failed. */
-  notifications: NotifyStatus.optional()
+  notifications: NotifyStatus.optional(),
+  /** the edge spool's backlog (present when the Worker has the SPOOL and SPOOL_BUCKET bindings). */
+  spool: SpoolState.optional()
 });
 var ApiError = object({ error: object({ code: string2(), message: string2() }) });
 var RollbackResult = object({

@@ -12,8 +12,9 @@ const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 /**
  * What `npm run check` lets the Worker's upload (all modules) grow to. Startup on Cloudflare grows with the
  * script's size; raise this on purpose, in the commit that needs it, never to silence the check.
+ * 620 KiB: the edge spool (docs/spool.md: router write, queue consumer, controller store) added 15 KiB to 594.
  */
-export const BUNDLE_BUDGET_BYTES = 600 * 1024;
+export const BUNDLE_BUDGET_BYTES = 620 * 1024;
 
 export interface BundleModule {
   type: "ESModule" | "Text" | "Data" | "CompiledWasm";
