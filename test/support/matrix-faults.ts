@@ -58,6 +58,15 @@ const knob = (faults: Parameters<Stack["platforms"]["blue"]["setFaults"]>[0], ev
     evidence,
   }) satisfies FaultSpec;
 
+/** Both colors refuse connections for `ms` (outage() revives each by itself). */
+const bothRefuse = (ms: number): FaultSpec => ({
+  breaksRelease: true,
+  start: async (s, c) => {
+    await Promise.all([s.platforms[c].outage(ms), s.platforms[otherColor(c)].outage(ms)]);
+  },
+  heal: async () => undefined,
+});
+
 const none = { breaksRelease: false, start: async () => undefined, heal: async () => undefined };
 
 export function faultSpec(name: FaultName): FaultSpec {
@@ -81,22 +90,9 @@ export function faultSpec(name: FaultName): FaultSpec {
         { label: `${name}s`, of: (d) => d.rejected },
       );
     case "both-down":
-      return {
-        breaksRelease: true,
-        start: async (s, c) => {
-          await Promise.all([s.platforms[c].outage(BOTH_DOWN_MS), s.platforms[otherColor(c)].outage(BOTH_DOWN_MS)]);
-        },
-        // outage() revives both by itself.
-        heal: async () => undefined,
-      };
+      return bothRefuse(BOTH_DOWN_MS);
     case "both-refuse-30s":
-      return {
-        breaksRelease: true,
-        start: async (s, c) => {
-          await Promise.all([s.platforms[c].outage(LONG_OUTAGE_MS), s.platforms[otherColor(c)].outage(LONG_OUTAGE_MS)]);
-        },
-        heal: async () => undefined,
-      };
+      return bothRefuse(LONG_OUTAGE_MS);
     case "both-hang-30s":
       return {
         breaksRelease: true,

@@ -1,11 +1,25 @@
 // Declares one file's share of the fault matrix: one stack (wrangler dev + both origins) for all its cells, one
 // test per cell, and the measured table printed at the end.
 import { afterAll, beforeAll, expect, test } from "vitest";
+import type { ProducerAudit } from "./audit";
 import { type CellResult, runCell, TABLE_HEADER, type Target, tableRow } from "./matrix";
 import type { FaultName } from "./matrix-faults";
 import { type Stack, startStack } from "./stack";
 
 const CELL_TIMEOUT_MS = 150_000;
+
+/** Every producer sent, and every record it sent is stored exactly once. */
+export function expectStoredOnce(audits: readonly ProducerAudit[]): void {
+  for (const a of audits) {
+    expect(a.sent, a.producer).toBeGreaterThan(0);
+    expect({ producer: a.producer, lost: a.lost, duplicates: a.duplicates, unexpected: a.unexpected }).toEqual({
+      producer: a.producer,
+      lost: 0,
+      duplicates: 0,
+      unexpected: 0,
+    });
+  }
+}
 /** Routers in the switch cells reuse a flag for 3 s: they keep sending to a reverted color that long. */
 export const SWITCH_FLAG_CACHE_MS = 3000;
 
@@ -40,15 +54,7 @@ export function faultMatrix(
           `[fault-matrix] ${tableRow(r)}\n${r.audits.map((a) => JSON.stringify(a)).join("\n")}\n` +
             `faulty color: ${JSON.stringify(r.faulty)}\nother color: ${JSON.stringify(r.other)}`,
         );
-        for (const a of r.audits) {
-          expect(a.sent, a.producer).toBeGreaterThan(0);
-          expect({ producer: a.producer, lost: a.lost, duplicates: a.duplicates, unexpected: a.unexpected }).toEqual({
-            producer: a.producer,
-            lost: 0,
-            duplicates: 0,
-            unexpected: 0,
-          });
-        }
+        expectStoredOnce(r.audits);
         // The fault really met traffic (else the cell proves nothing).
         if (r.evidence) expect(r.evidence.count, r.evidence.label).toBeGreaterThanOrEqual(r.evidence.min);
         else
