@@ -242,8 +242,10 @@ describe("failover when the active origin refuses connections", () => {
 
   test("with both origins down the producer gets a retryable 503 with Retry-After", async () => {
     const [a, b] = [await freePort(), await freePort()];
+    // Without the spool bindings: the answer as before them (with them, worker/spool/spool.test.ts: 202).
     const worker = await startWorker({
       vars: { BLUE_ORIGIN: `http://127.0.0.1:${a}`, GREEN_ORIGIN: `http://127.0.0.1:${b}`, CONTROL_TOKEN: TOKEN },
+      config: withoutSpool(),
     });
     try {
       const res = await fetch(`${worker.url}/ingest`, { method: "POST", body: "{}" });
