@@ -127,6 +127,43 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     ]);
   });
 
+  test("promote switches a deployment waiting at the gate; abort stops one; audit lists both calls", async () => {
+    /** A release on the idle color, deployed without auto-promote (retried while the idle color drains). */
+    const gated = async (version: string) => {
+      await release(stack, version);
+      const body = { version, autoPromote: false, mirrorPercent: 0, ...QUICK_DEPLOY };
+      let started = await stack.control.deploy(body);
+      for (let i = 0; i < 50 && started.status === 409; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        started = await stack.control.deploy(body);
+      }
+      expect(started.status, JSON.stringify(started.json)).toBe(201);
+      return stack.control.waitFor(started.json.id, "awaiting_promotion", 30_000);
+    };
+    const waiting = await gated("v1-gate");
+    const promoted = await cli("promote", "--timeout", "60");
+
+    expect(promoted.code, show(promoted)).toBe(0);
+    expect(promoted.stdout).toMatch(/✔ v1-gate succeeded/);
+    expect(await stack.control.deployment(waiting.id)).toMatchObject({ status: "succeeded" });
+
+    const second = await gated("v1-abort");
+    const aborted = await cli("abort", "--id", second.id);
+
+    expect(aborted.code, show(aborted)).toBe(0);
+    expect(await stack.control.deployment(second.id)).toMatchObject({ status: "aborted" });
+    const audit = JSON.parse((await cli("audit", "--limit", "1000", "--json")).stdout) as {
+      entries: { call: string }[];
+    };
+    const calls = audit.entries.map((e) => e.call);
+    expect(calls).toContain(`POST /api/deployments/${waiting.id}/promote`);
+    expect(calls).toContain(`POST /api/deployments/${second.id}/abort`);
+    // Nothing left to act on: a refusal naming what to do, exit 1.
+    const nothing = await cli("abort");
+    expect(nothing.code, show(nothing)).toBe(1);
+    expect(nothing.stderr).toMatch(/no deployment is running: nothing to abort \(pass --id to name one\)/);
+  });
+
   test("a wrong token: exit 2, one line naming the 401, and no token in the output", async () => {
     const wrong = "wrong-token-0123456789";
     const r = await runCli(["status"], { ...env, EDGE_BLUEGREEN_TOKEN: wrong });

@@ -1,0 +1,43 @@
+import { expect, test } from "vitest";
+import { UsageError } from "./args";
+import { deployOptions } from "./deploy";
+
+test("deploy's options become the Worker's deployment request", () => {
+  const o = deployOptions([
+    "--version",
+    "v2",
+    "--auto-promote",
+    "false",
+    "--steps",
+    "5, 25,100",
+    "--mirror-percent",
+    "0",
+    "--timeout",
+    "60",
+    "--thresholds",
+    '{"maxP95Ms":500}',
+    "--deploy-command",
+    "./deploy.sh",
+  ]);
+  expect(o).toMatchObject({
+    version: "v2",
+    autoPromote: false,
+    steps: [5, 25, 100],
+    mirrorPercent: 0,
+    timeoutSeconds: 60,
+    thresholds: { maxP95Ms: 500 },
+    deployCommand: "./deploy.sh",
+  });
+});
+
+test("every bad option is named in one usage error (exit 2), before anything runs", () => {
+  const bad = () =>
+    deployOptions(["--version", "", "--steps", "5,x", "--mirror-percent", "150", "--auto-promote", "no"]);
+  expect(bad).toThrow(UsageError);
+  expect(bad).toThrow(/--auto-promote must be true or false/);
+  const issues = () => deployOptions(["--steps", "5,x", "--mirror-percent", "150"]);
+  expect(issues).toThrow(/--version: version is required.*--steps.*--mirror-percent/);
+  expect(() => deployOptions(["--version", "v2", "--thresholds", "{"])).toThrow(/--thresholds must be JSON/);
+  expect(() => deployOptions(["--version", "v2", "--timeout", "0"])).toThrow(/--timeout must be a whole number/);
+  expect(() => deployOptions(["--version", "v2", "--bogus"])).toThrow(/Unknown option '--bogus'/);
+});
