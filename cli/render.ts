@@ -30,7 +30,10 @@ function overview(t: Terminal, s: State): string[] {
   const active = s.colors[s.active];
   const sync = s.flagInSync === false ? t.paint("red", "KV out of sync") : "in sync";
   const conv = s.convergence;
-  const routers = conv ? `${pct(conv.share)} of router traffic on epoch ${conv.epoch}` : "no router traffic yet";
+  const routers =
+    conv && conv.share !== null
+      ? `${pct(conv.share)} of router traffic on epoch ${conv.epoch}`
+      : `no router traffic reported lately (epoch ${s.epoch})`;
   const guard = s.flag.failover === false ? t.paint("yellow", protection(s)) : protection(s);
   return [
     `${t.paint("bold", "Active")}      ${t.paint("bold", s.active)}  ${active.version ?? "?"}  (epoch ${s.epoch}, flag ${sync})`,
