@@ -35,11 +35,19 @@ function overview(t: Terminal, s: State): string[] {
       ? `${pct(conv.share)} of router traffic on epoch ${conv.epoch}`
       : `no router traffic reported lately (epoch ${s.epoch})`;
   const guard = s.flag.failover === false ? t.paint("yellow", protection(s)) : protection(s);
-  return [
+  const lines = [
     `${t.paint("bold", "Active")}      ${t.paint("bold", s.active)}  ${active.version ?? "?"}  (epoch ${s.epoch}, flag ${sync})`,
     `Routers     ${routers}`,
     `Protection  ${guard}`,
   ];
+  const sp = s.spool;
+  if (sp) {
+    const backlog = sp.depth
+      ? t.paint("yellow", `${sp.depth} waiting (oldest ${sp.oldestAgeSeconds ?? "?"} s)`)
+      : "empty";
+    lines.push(`Spool       ${backlog}, ${sp.delivered} delivered, ${sp.deadLettered} dead-lettered`);
+  }
+  return lines;
 }
 
 function colorLines(t: Terminal, s: State): string[] {
