@@ -11,13 +11,14 @@ import { QUICK_DEPLOY, release, type Stack, startStack } from "../support/stack"
 const FAST = ["--thresholds", '{"probeIntervalMs":100,"minSamples":4,"maxP95Ms":5000,"minRouterRequests":0}'];
 const FAST_WATCH = [...FAST, "--watch-seconds", "2"];
 
+const VIEW_TOKEN = "viewer-token-for-the-cli-test";
 let stack: Stack;
 let deployer: Deployer;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   // FLAG_CACHE_MS 0: the router reads the flag on every request, so a check right after a switch is exact.
-  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0" } });
+  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0", VIEW_TOKEN } });
   // v-crash passes validation (one round of its 3 canaries), then its process dies under the post-switch probes.
   deployer = await startDeployer(stack, { "v-crash": { crashAfter: 3 } });
   env = { EDGE_BLUEGREEN_URL: stack.worker.url, EDGE_BLUEGREEN_TOKEN: stack.token };
@@ -148,6 +149,11 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     expect(await stack.control.deployment(waiting.id)).toMatchObject({ status: "succeeded" });
 
     const second = await gated("v1-abort");
+    // A deploy while one runs: refused before anything runs, naming what is running and how to stop it.
+    const busy = await cli("deploy", "--version", "v3");
+    expect(busy.code, show(busy)).toBe(1);
+    expect(busy.stdout).toContain(`✘ another deployment is running: ${second.id} (version v1-abort`);
+    expect(busy.stdout).toContain(`npx edge-bluegreen abort --id ${second.id}`);
     const aborted = await cli("abort", "--id", second.id);
 
     expect(aborted.code, show(aborted)).toBe(0);
@@ -173,6 +179,16 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/rejected the credentials .*401.*EDGE_BLUEGREEN_TOKEN/);
     for (const secret of [wrong, stack.token]) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  test("a viewer token: status works, rollback is refused with the role it needs (exit 1)", async () => {
+    const viewer = { ...env, EDGE_BLUEGREEN_TOKEN: VIEW_TOKEN };
+    expect((await runCli(["status"], viewer)).code).toBe(0);
+    const r = await runCli(["rollback"], viewer);
+
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/403 forbidden.*rollback needs the operator role; these credentials have viewer/);
   });
 
   test("an unreachable Worker: exit 3", async () => {
