@@ -95,8 +95,7 @@ function deploymentLines(t: Terminal, d: Deployment): string[] {
 
 export function historyLine(t: Terminal, h: HistoryEntry): string {
   const status = t.paint(STATUS_PAINT[h.status] ?? "bold", h.status);
-  const what = h.kind === "rollback" ? "rollback  " : "deployment";
-  return `  ${h.startedAt.slice(0, 19).replace("T", " ")}  ${what}  ${(h.version ?? "—").padEnd(12)} ${h.from} → ${h.to}  ${status}${h.reason ? `: ${h.reason}` : ""}${h.actor ? t.paint("dim", ` (${h.actor})`) : ""}`;
+  return `  ${h.startedAt.slice(0, 19).replace("T", " ")}  ${h.kind.padEnd(10)}  ${(h.version ?? "—").padEnd(12)} ${h.from} → ${h.to}  ${status}${h.reason ? `: ${h.reason}` : ""}${h.actor ? t.paint("dim", ` (${h.actor})`) : ""}`;
 }
 
 /** The whole state as `status` prints it. */
