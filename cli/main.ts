@@ -21,7 +21,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   "check-origin": { run: checkOriginCommand, usage: checkOriginUsage },
 };
 
-export const EXIT = { done: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+const EXIT = { done: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
 const HELP = `Usage: npx edge-bluegreen <command> [options]
 

@@ -13,7 +13,7 @@ export const usage = {
   Sends traffic back to the previous color at once (--force: even onto a version the last deployment rejected).`,
 };
 
-const connection = (values: { url?: string; token?: string }, io: Io, timeout?: string) =>
+const contextFor = (values: { url?: string; token?: string }, io: Io, timeout?: string) =>
   commandContext(connect(values, io.env), io, {
     version: "",
     deployCommand: "",
@@ -22,16 +22,16 @@ const connection = (values: { url?: string; token?: string }, io: Io, timeout?: 
 
 export async function promote(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...CONNECTION, id: { type: "string" }, timeout: { type: "string" } });
-  return summary(await promoteFlow(connection(values, io, values.timeout), values.id), io);
+  return summary(await promoteFlow(contextFor(values, io, values.timeout), values.id), io);
 }
 
 export async function abort(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...CONNECTION, id: { type: "string" } });
-  return summary(await abortFlow(connection(values, io), values.id), io);
+  return summary(await abortFlow(contextFor(values, io), values.id), io);
 }
 
 export async function rollback(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...CONNECTION, reason: { type: "string" }, force: { type: "boolean" } });
-  const ctx = connection(values, io);
+  const ctx = contextFor(values, io);
   return summary(await rollbackFlow(ctx, values.reason ?? "", values.force ?? false), io);
 }
