@@ -57,6 +57,11 @@ async function finish(): Promise<never> {
   say("\nSteps");
   for (const r of results)
     say(`  ${r.ok ? "ok  " : "FAIL"} ${r.title.padEnd(32)} exit=${r.code} result=${r.result} active=${r.active}`);
+  const spoolOk = !!spool && spool.spooled > 0 && spool.deadLettered === 0;
+  say(
+    `  ${spoolOk ? "ok  " : "FAIL"} ${`both colors down ${SPOOL_OUTAGE_MS / 1000} s`.padEnd(32)} ` +
+      (spool ? `spooled=${spool.spooled} delivered=${spool.delivered} deadLettered=${spool.deadLettered}` : "no spool"),
+  );
   say("\nEntries (producer sequence numbers against the shared store)");
   for (const r of reports) {
     say(
@@ -65,11 +70,6 @@ async function finish(): Promise<never> {
         (r.servedBy === "n/a" ? "" : ` servedBy=${JSON.stringify(r.servedBy)} failovers=${r.failovers}`),
     );
   }
-  const spoolOk = !!spool && spool.spooled > 0 && spool.deadLettered === 0;
-  say(
-    `  ${spoolOk ? "ok  " : "FAIL"} ${`both colors down ${SPOOL_OUTAGE_MS / 1000} s`.padEnd(32)} ` +
-      (spool ? `spooled=${spool.spooled} delivered=${spool.delivered} deadLettered=${spool.deadLettered}` : "no spool"),
-  );
   const sum = (k: "sent" | "stored" | "lost" | "duplicates" | "5xx") => reports.reduce((n, r) => n + r[k], 0);
   say(
     `  total              sent=${sum("sent")} stored=${sum("stored")} lost=${sum("lost")} ` +

@@ -77,8 +77,11 @@ async function deliverBatch(batch: MessageBatch<SpoolMessage>, env: Env): Promis
     if (o.kind === "delivered" || o.kind === "gone") m.ack();
     // A refused batch is acked only once the controller holds it: that record is its dead letter.
     else if (o.kind === "refused") recorded ? m.ack() : m.retry({ delaySeconds: cfg.spoolRetryMaxSeconds });
-    else if (o.kind === "backpressure") m.retry({ delaySeconds: Math.ceil(Math.min(o.after ?? 1, 43_200)) || 1 });
-    else m.retry({ delaySeconds: backoffSeconds(m.attempts, cfg.spoolRetryMaxSeconds) });
+    else if (o.kind === "backpressure") {
+      // Queues takes delays of up to 12 h.
+      const wait = o.after ?? backoffSeconds(m.attempts, cfg.spoolRetryMaxSeconds);
+      m.retry({ delaySeconds: Math.max(1, Math.ceil(Math.min(wait, 43_200))) });
+    } else m.retry({ delaySeconds: backoffSeconds(m.attempts, cfg.spoolRetryMaxSeconds) });
   }
 }
 
