@@ -20,7 +20,7 @@ import { advance, type ConvergenceRecord, convergenceView, startConvergence, wit
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
 import { ActiveWatch } from "./recent";
-import { SpoolStore } from "./spool";
+import { SpoolStore } from "./spool-store";
 import { iso } from "./time";
 import { Traffic } from "./traffic";
 
