@@ -37,7 +37,8 @@ export async function deliver(bucket: R2Bucket, m: SpoolMessage, to: Target): Pr
   const headers = new Headers(m.headers);
   headers.set("idempotency-key", m.idempotencyKey);
   headers.set(SPOOLED_HEADER, "1");
-  const body = m.method === "GET" || m.method === "HEAD" ? null : await object.arrayBuffer();
+  // Only POST and PUT are spooled (write.ts): there is always a body to send.
+  const body = await object.arrayBuffer();
   let res: Response;
   try {
     res = await fetch(targetUrl(to.origin, m.target), {
