@@ -32,9 +32,12 @@ export async function status(args: string[], io: Io): Promise<number> {
 
 /** Follows GET /api/events until Ctrl-C (or SIGTERM), showing each state; a dropped stream is reopened. */
 async function watch(client: ControlClient, io: Io, show: (s: State) => void): Promise<void> {
+  let opened = false;
   while (!io.stop.aborted) {
     try {
       const body = await client.events(io.stop);
+      if (!opened) io.err.line(io.err.paint("dim", "following live events (Ctrl-C to stop)"));
+      opened = true;
       for await (const ev of readSse(body, io.stop)) {
         if (ev.event === "state") show(State.parse(JSON.parse(ev.data)));
       }

@@ -62,7 +62,9 @@ describe.sequential("npx edge-bluegreen end to end", () => {
   test("status --watch off a terminal prints each phase of a deployment as it happens", async () => {
     const watch = startCli(["status", "--watch"], env);
     try {
+      // The first state printed, and the event stream open: what happens from now on is followed live.
       await expect.poll(() => watch.lines.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => watch.stderr(), { timeout: 10_000 }).toContain("following live events");
       await release(stack, "v1-watch");
       const started = await stack.control.deploy({ version: "v1-watch", mirrorPercent: 0, ...QUICK_DEPLOY });
       expect(started.status, JSON.stringify(started.json)).toBe(201);

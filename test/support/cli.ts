@@ -13,6 +13,8 @@ export interface CliProcess {
   child: ChildProcess;
   /** stdout lines so far, each with when it arrived (unix ms). */
   lines: Array<{ at: number; text: string }>;
+  /** stderr so far. */
+  stderr(): string;
   /** resolves with the result when the process exits. */
   done: Promise<CliRun>;
 }
@@ -44,7 +46,7 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
     stderr += d.toString();
   });
   const done = new Promise<CliRun>((r) => child.once("close", (code) => r({ code, stdout, stderr })));
-  return { child, lines, done };
+  return { child, lines, stderr: () => stderr, done };
 }
 
 /** Runs the bundled CLI to its end. */
