@@ -45,6 +45,7 @@ export const ProbeCheck = z.enum([
   "mirror_errors",
   "mirror_latency",
   "mirror_throughput",
+  "idempotency",
 ]);
 export type ProbeCheck = z.infer<typeof ProbeCheck>;
 
@@ -146,9 +147,10 @@ export const MirrorReport = z.object({
   fromEpoch: z.number().int().nonnegative().nullable(),
   /**
    * `collecting` until `minMirrorRequests`; `passed`/`failed` by the mirror verdict; `no-traffic` when too few
-   * copies came within `mirrorWaitSeconds` of the probes passing (validation judged by the probes alone); `off`.
+   * copies came within `mirrorWaitSeconds` of the probes passing (validation judged by the probes alone); `off`;
+   * `unsupported`: no copies, the candidate did not declare `"idempotency": "key"` in its health JSON.
    */
-  status: z.enum(["collecting", "passed", "failed", "no-traffic", "off"]),
+  status: z.enum(["collecting", "passed", "failed", "no-traffic", "off", "unsupported"]),
   requests: z.number().int().nonnegative(),
   accepted: z.number().int().nonnegative(),
   errors5xx: z.number().int().nonnegative(),

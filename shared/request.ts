@@ -28,6 +28,8 @@ export const Thresholds = z
     minMirrorAcceptRate: z.number().min(0).max(1).default(0.99),
     /** how long validation waits, once the probes pass, for `minMirrorRequests` before it falls back to the probes alone, s. */
     mirrorWaitSeconds: z.number().int().nonnegative().max(3600).default(30),
+    /** how long `awaiting_decision` waits for promote or abort before the deployment is aborted, s (default: DECISION_TIMEOUT_SECONDS). */
+    decisionTimeoutSeconds: z.number().int().min(1).max(604_800).optional(),
   })
   .strict();
 export type Thresholds = z.infer<typeof Thresholds>;

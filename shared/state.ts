@@ -40,9 +40,12 @@ export const ColorInfo = z.object({
 });
 export type ColorInfo = z.infer<typeof ColorInfo>;
 
-/** A manual rollback recorded in the history (no deployment was running). */
+/**
+ * A deployment, a rollback outside one, or (`standby`) the idle color becoming (`status: ready`) or ceasing
+ * to be (`unavailable`) a failover target; `to` is then the idle color.
+ */
 export const HistoryEntry = z.object({
-  kind: z.enum(["deployment", "rollback"]),
+  kind: z.enum(["deployment", "rollback", "standby"]),
   id: z.string(),
   version: z.string().nullable(),
   from: Color,
@@ -166,6 +169,17 @@ export const SpoolState = z.object({
 });
 export type SpoolState = z.infer<typeof SpoolState>;
 
+/** Whether requests may fail over now, and to where (README "Failover target", docs/protection.md). */
+export const Protection = z.object({
+  /** the idle color when the flag lets routers fail over to it; null: the active color runs unprotected. */
+  failoverTarget: Color.nullable(),
+  /** when it last changed (ISO; null: never since this controller started keeping it). */
+  since: z.string().nullable(),
+  /** why there is (or is not) a failover target, and, when there is none, what brings one back. */
+  reason: z.string(),
+});
+export type Protection = z.infer<typeof Protection>;
+
 export const State = z.object({
   active: Color,
   standby: Color,
@@ -179,6 +193,8 @@ export const State = z.object({
   colors: z.object({ blue: ColorInfo, green: ColorInfo }),
   deployment: Deployment.nullable(),
   history: z.array(HistoryEntry),
+  /** the failover target routers may use now (absent from older controllers). */
+  protection: Protection.optional(),
   /** the latest incidents of the active color, newest first (bounded); absent from older controllers. */
   incidents: z.array(Incident).optional(),
   traffic: z.object({ blue: z.array(TrafficPoint), green: z.array(TrafficPoint) }),

@@ -22,6 +22,7 @@ export interface Env {
   DRAIN_QUIET_SECONDS?: string;
   PROMOTION_TIMEOUT_SECONDS?: string;
   VALIDATION_TIMEOUT_SECONDS?: string;
+  DECISION_TIMEOUT_SECONDS?: string;
   ORIGIN_TIMEOUT_MS?: string;
   HEALTH_INTERVAL_MS?: string;
   /** DESIGN.md's name: outside deployments, send traffic back to a known-good standby when the active color breaches. */
@@ -80,6 +81,8 @@ function parse(env: Env) {
     drainQuietSeconds: num(env.DRAIN_QUIET_SECONDS, 10),
     promotionTimeoutSeconds: num(env.PROMOTION_TIMEOUT_SECONDS, 3600),
     validationTimeoutSeconds: num(env.VALIDATION_TIMEOUT_SECONDS, 600),
+    /** default `decisionTimeoutSeconds`: how long `awaiting_decision` waits before the deployment is aborted. */
+    decisionTimeoutSeconds: Math.max(1, num(env.DECISION_TIMEOUT_SECONDS, 3600)),
     originTimeoutMs: num(env.ORIGIN_TIMEOUT_MS, 4000),
     /** how often the alarm checks both colors' health and judges the active one, deployment or not. */
     healthIntervalMs: Math.max(50, num(env.HEALTH_INTERVAL_MS, 5000)),

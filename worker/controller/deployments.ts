@@ -55,7 +55,11 @@ export async function startDeployment(
     // The caller's own "who" (e.g. the GitHub user) is kept, never in place of who authenticated.
     actor: req.actor ? `${req.actor} via ${actor ?? "operator"}` : actor,
     autoPromote: req.autoPromote ?? true,
-    thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
+    thresholds: {
+      ...DEFAULT_THRESHOLDS,
+      decisionTimeoutSeconds: core.cfg.decisionTimeoutSeconds,
+      ...req.thresholds,
+    },
     watchSeconds,
     promotionTimeoutSeconds: req.promotionTimeoutSeconds ?? core.cfg.promotionTimeoutSeconds,
     validationTimeoutSeconds: req.validationTimeoutSeconds ?? core.cfg.validationTimeoutSeconds,

@@ -70,7 +70,10 @@ describe("convergence", () => {
 describe("deadlines", () => {
   let s: Stack;
   beforeAll(async () => {
-    s = await startStack({ drainSeconds: 0, vars: { PROMOTION_TIMEOUT_SECONDS: "2" } });
+    s = await startStack({
+      drainSeconds: 0,
+      vars: { PROMOTION_TIMEOUT_SECONDS: "2", DECISION_TIMEOUT_SECONDS: "2", DRAIN_QUIET_SECONDS: "0" },
+    });
   });
   afterAll(() => s?.stop());
 
@@ -100,6 +103,34 @@ describe("deadlines", () => {
     const d = await s.control.waitFor(res.json.id, "failed", 10_000);
     expect(d.reason).toBe("validation deadline: no verdict within 1 s (validationTimeoutSeconds)");
     expect(d.promotedAt).toBeNull();
+  });
+
+  test("awaiting_decision is aborted at its deadline (wrangler.toml's default, here 2 s): traffic goes back and the next deployment is accepted", async () => {
+    const before = await s.control.state();
+    s.platforms[before.standby].setVersion("v3");
+    const res = await s.control.deploy({
+      version: "v3",
+      ...FAST,
+      watchSeconds: 1,
+      thresholds: { ...FAST.thresholds, maxWatchSeconds: 1, onInconclusive: "wait" },
+    });
+    expect(res.json.thresholds.decisionTimeoutSeconds).toBe(2);
+    await s.control.waitFor(res.json.id, "awaiting_decision", 15_000);
+    expect((await s.control.state()).active).toBe(before.standby);
+    const d = await s.control.waitFor(res.json.id, "aborted", 10_000);
+    expect(d.reason).toBe(
+      `decision deadline: neither promoted nor aborted within 2 s (decisionTimeoutSeconds); traffic back to ${before.active}`,
+    );
+    const waited =
+      Date.parse(d.finishedAt ?? "") - Date.parse(d.steps.find((x) => x.status === "awaiting_decision")?.at ?? "");
+    expect(waited).toBeGreaterThanOrEqual(2000);
+    const after = await s.control.state();
+    expect(after.active).toBe(before.active);
+    expect(after.history[0]).toMatchObject({ id: d.id, status: "aborted", reason: d.reason });
+    s.platforms[after.standby].setVersion("v4");
+    const next = await s.control.deploy({ version: "v4", autoPromote: false, ...FAST });
+    expect(next.status).toBe(201);
+    await s.control.call("POST", `/api/deployments/${next.json.id}/abort`);
   });
 
   test("deadlines out of range are refused", async () => {
