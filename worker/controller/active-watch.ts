@@ -63,7 +63,8 @@ function notKnownGood(core: Core, from: Color, to: Color): string | null {
   if (drainStatus(to, core.s.colors[to], core.drainRules(), Date.now()) === null) {
     return `${to} is past its drain window, so not known good`;
   }
-  const last = core.s.history[0];
+  // The last switch: standby entries record failover changes, not where traffic went.
+  const last = core.s.history.find((h) => h.kind !== "standby");
   if (last?.kind !== "deployment" || last.status !== "succeeded" || last.from !== to || last.to !== from) {
     return `${to} is not the release ${from} replaced (last switch: ${last ? `${last.kind} ${last.status}` : "none"})`;
   }

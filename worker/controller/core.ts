@@ -19,8 +19,10 @@ import { emptySamples, type ProbeTarget, type Samples } from "../validation/prob
 import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
+import { initialProtection, type ProtectionRecord, protectionView } from "./protection";
 import { ActiveWatch } from "./recent";
 import { SpoolStore } from "./spool-store";
+import { initialStandby, type StandbyCheck } from "./standby-check";
 import { iso } from "./time";
 import { Traffic } from "./traffic";
 
@@ -47,6 +49,10 @@ export interface Persisted {
   convergence: ConvergenceRecord;
   /** breaches of the active color outside deployments, newest first (bounded, see incidents.ts). */
   incidents: Incident[];
+  /** since when and why the flag has (or has no) failover target. */
+  protection: ProtectionRecord;
+  /** the readiness check of the idle color (standby.ts). */
+  standby: StandbyCheck;
 }
 
 /** Storage key of a deployment's full record (probes, steps); its history entry is the index. */
@@ -128,6 +134,8 @@ export class Core {
       flagSync,
       convergence: startConvergence(flag, Date.parse(flag.updatedAt) || 0),
       incidents: [],
+      protection: initialProtection(),
+      standby: initialStandby(),
     };
   }
 
@@ -185,6 +193,7 @@ export class Core {
       colors: { blue: colorInfo("blue"), green: colorInfo("green") },
       deployment: this.s.deployment,
       history: this.s.history,
+      protection: protectionView(this),
       incidents: this.s.incidents,
       traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
       storage: this.storageUse?.use ?? null,
@@ -232,8 +241,8 @@ export class Core {
   }
 }
 
-type Stored = Omit<Persisted, "flagSync" | "convergence" | "colors"> &
-  Partial<Pick<Persisted, "flagSync" | "convergence">> & {
+type Stored = Omit<Persisted, "flagSync" | "convergence" | "colors" | "protection" | "standby"> &
+  Partial<Pick<Persisted, "flagSync" | "convergence" | "protection" | "standby">> & {
     colors: Record<Color, Partial<ColorRecord> & { drainingUntil?: number | null }>;
   };
 
@@ -251,6 +260,7 @@ function upgrade(stored: Stored): Persisted {
         r.lostTrafficAt !== undefined ? r.lostTrafficAt : (drainingUntil ?? 0) > Date.now() ? Date.now() : null,
       lastOlderAt: r.lastOlderAt ?? null,
       drainedAt: r.drainedAt ?? null,
+      configHash: r.configHash ?? null,
     };
   }
   return {
@@ -258,5 +268,7 @@ function upgrade(stored: Stored): Persisted {
     colors,
     flagSync: stored.flagSync ?? inSyncRecord(null),
     convergence: stored.convergence ?? startConvergence(stored.flag, Date.parse(stored.flag.updatedAt) || 0),
+    protection: stored.protection ?? initialProtection(),
+    standby: stored.standby ?? initialStandby(),
   };
 }

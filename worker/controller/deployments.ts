@@ -79,7 +79,7 @@ export async function startDeployment(
   recordHistory(core, deploymentEntry(d));
   // The standby is about to run an unvalidated release: routers must not fail over to it meanwhile, and
   // (the same write) copy live ingest to it for validation.
-  await setFailover(core, false);
+  await setFailover(core, { on: false, why: `deployment of ${d.version} is validating on ${color}` });
   core.nextProbeAt = Date.now();
   await core.wake(core.nextProbeAt);
   return ok(d);

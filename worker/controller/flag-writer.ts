@@ -6,6 +6,7 @@ import type { Core } from "./core";
 import { drainDue } from "./drain";
 import { markFailed, markOutOfSync, markSynced } from "./flag-sync";
 import { mirrorOf } from "./mirror-verdict";
+import { type FailoverChange, noteProtection } from "./protection";
 import { iso } from "./time";
 
 /**
@@ -18,10 +19,11 @@ export async function writeFlag(
   core: Core,
   color: Color,
   deploymentId: string | null,
-  failover: boolean,
+  failover: FailoverChange,
   split?: Split,
 ): Promise<void> {
   const now = Date.now();
+  const before = core.s.flag;
   const epoch = core.s.flag.epoch + 1;
   const mirror = mirrorOf(core.s.deployment);
   // Every write without a split clears it: a revert, a rollback or the 100 % step sends all traffic to `color`.
@@ -30,12 +32,13 @@ export async function writeFlag(
     epoch,
     deploymentId,
     updatedAt: iso(now),
-    failover,
+    failover: failover.on,
     ...(split && { split }),
     ...(mirror && { mirror }),
   };
   const report = core.s.deployment?.mirror;
   if (mirror && report && report.fromEpoch === null) report.fromEpoch = epoch;
+  noteProtection(core, before, failover);
   core.s.convergence = startConvergence(core.s.flag, now);
   markOutOfSync(core.s.flagSync, now);
   await core.commit();
@@ -44,13 +47,18 @@ export async function writeFlag(
 
 /**
  * Only the flag's `failover` (and its `mirror`, by the deployment's status) changes, traffic stays: a write
- * with a new epoch, since routers take a flag for new by its epoch. Persists the state either way.
+ * with a new epoch, since routers take a flag for new by its epoch (so their epoch fence keeps it monotonic).
+ * Persists the state either way; idempotent (a second call with the same change writes nothing).
  */
-export async function setFailover(core: Core, failover: boolean): Promise<void> {
+export async function setFailover(core: Core, failover: FailoverChange): Promise<void> {
   const { flag } = core.s;
   const mirror = mirrorOf(core.s.deployment);
   const sameMirror = JSON.stringify(flag.mirror) === JSON.stringify(mirror);
-  if ((flag.failover !== false) === failover && sameMirror) return core.commit();
+  if ((flag.failover !== false) === failover.on && sameMirror) {
+    // Still none: the latest reason why (e.g. the deployment that held the standby has ended) is kept.
+    if (!failover.on) core.s.protection.reason = failover.why;
+    return core.commit();
+  }
   await writeFlag(core, flag.color, flag.deploymentId, failover, flag.split);
 }
 

@@ -1,7 +1,7 @@
 import { DEFAULT_THRESHOLDS, type Deployment, quantile } from "../../shared";
-import { batchId, canaryName } from "../validation/canary";
-import { checkHealth, judge, sendCanary, tally } from "../validation/probes";
-import { readBack } from "../validation/readback";
+import { canaryName } from "../validation/canary";
+import { checkHealth, judge, tally } from "../validation/probes";
+import { canaryRound } from "./canary-round";
 import { type Core, iso } from "./core";
 import { setFailover } from "./flag-writer";
 import { recordHealth } from "./health";
@@ -25,15 +25,9 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   const readbackPath = core.cfg.readbackPath;
   // Thresholds stored before readbackTimeoutMs existed lack it.
   const readbackMs = dep.thresholds.readbackTimeoutMs ?? DEFAULT_THRESHOLDS.readbackTimeoutMs;
-  const canary = async (c: (typeof target.canary)[number]) => {
-    const sent = await sendCanary(target, c, id, seq);
-    const readback =
-      sent.ok && readbackPath ? await readBack(target.origin, readbackPath, batchId(id, seq, c), readbackMs) : null;
-    return { sent, readback };
-  };
   const [health, canaries] = await Promise.all([
     checkHealth(target, dep.version),
-    Promise.all(target.canary.map(canary)),
+    canaryRound(target, id, seq, readbackPath, readbackMs),
   ]);
   // Anything may have happened while the probes were in flight (abort, rollback): re-check.
   const d = core.s.deployment;
@@ -45,13 +39,12 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   addProbe(d, { phase: p, check: "health", ok: health.ok, at, latencyMs: health.latencyMs, detail: health.detail });
   const samples = core.s.samples;
   tally(samples, "health", "health", health);
-  target.canary.forEach((c, i) => {
-    const { sent, readback } = canaries[i] as Awaited<ReturnType<typeof canary>>;
-    const name = canaryName(c);
+  for (const { canary, sent, readback } of canaries) {
+    const name = canaryName(canary);
     const probe = { phase: p, target: name, at } as const;
     addProbe(d, { ...probe, check: "canary", ok: sent.ok, latencyMs: sent.latencyMs, detail: sent.detail });
     tally(samples, `canary ${name}`, "canary", sent);
-    if (!readback) return;
+    if (!readback) continue;
     addProbe(d, {
       ...probe,
       check: "readback",
@@ -60,7 +53,7 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
       detail: readback.detail,
     });
     tally(samples, `readback ${name}`, "readback", readback, false);
-  });
+  }
   if (p === "pre") {
     d.summary = { samples: samples.latencies.length, errors: samples.errors, p95Ms: quantile(samples.latencies, 0.95) };
   }
@@ -92,7 +85,7 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
     if (d.autoPromote) return beginTraffic(core, d, "validation passed, auto-promote");
     setStatus(d, "awaiting_promotion", "validation passed; waiting for promote");
     // A validated candidate may take failover traffic.
-    return setFailover(core, true);
+    return setFailover(core, { on: true, why: `${d.color} passed validation of ${d.version}` });
   }
   return core.commit();
 }

@@ -90,6 +90,7 @@ export async function flipTo(
     finishedAt: at,
   });
   moveTraffic(core, from, to);
-  // Traffic left `from` (by hand or for a breach): no failover target until a deployment proves a release there.
-  await writeFlag(core, to, null, false);
+  // Traffic left `from` (by hand or for a breach): no failover target until it earns it back (standby.ts).
+  const why = `${status.replaceAll("_", " ")}: traffic ${from} → ${to}; ${from} runs the release traffic left`;
+  await writeFlag(core, to, null, { on: false, why });
 }

@@ -50,7 +50,8 @@ async function startStep(core: Core, d: Deployment, i: number, detail: string): 
   // Only the new color's traffic under this step's own epoch counts for its watch.
   d.watch = { epoch: step.epoch, startedAt: null, startedBy: null, ...emptyEvidence() };
   // Both colors hold releases fit to serve: the old one, and the one that passed validation.
-  await writeFlag(core, d.previousColor, d.id, true, { color: d.color, percent: step.percent });
+  const why = `traffic step ${label}: ${d.previousColor} and ${d.color} each serve, each the other's failover target`;
+  await writeFlag(core, d.previousColor, d.id, { on: true, why }, { color: d.color, percent: step.percent });
   core.nextProbeAt = Date.now() + d.thresholds.probeIntervalMs;
   await core.wake(core.nextProbeAt);
 }

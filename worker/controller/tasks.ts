@@ -6,6 +6,7 @@ import { deadlineTask } from "./deadlines";
 import { drainDue, settleDrains } from "./drain";
 import { pollInflight } from "./inflight";
 import { type ProbePhase, probeRound } from "./probe-round";
+import { checkStandby } from "./standby-check";
 
 const PROBED: readonly string[] = ["validating", "watching", "awaiting_decision"] satisfies ProbePhase[];
 
@@ -28,13 +29,17 @@ const probes: AlarmTask = {
   },
 };
 
-/** Both colors' health and a verdict on the active one, every HEALTH_INTERVAL_MS, whether anyone looks or not. */
+/**
+ * Both colors' health, a verdict on the active one and on whether the idle one may take failover traffic,
+ * every HEALTH_INTERVAL_MS, whether anyone looks or not.
+ */
 const active: AlarmTask = {
   name: "active",
   due: (core) => core.active.nextAt,
   async run(core) {
     core.active.nextAt = Date.now() + core.cfg.healthIntervalMs;
     await watchActive(core);
+    await checkStandby(core);
   },
 };
 

@@ -29,14 +29,18 @@ export async function switchTo(core: Core, d: Deployment, detail: string): Promi
   moveTraffic(core, d.previousColor, d.color);
   core.s.samples = emptySamples();
   // The standby now holds the release that served until now: a known-good failover target.
+  const standby = {
+    on: true,
+    why: `${d.previousColor} keeps ${core.s.colors[d.previousColor].version ?? "the release"}, which ${d.version} replaced`,
+  };
   if (d.watchSeconds === 0) {
-    await writeFlag(core, d.color, d.id, true);
+    await writeFlag(core, d.color, d.id, standby);
     return finish(core, d, "succeeded", "promoted (no watch period)");
   }
   setStatus(d, "watching", `watching ${d.color} for ${d.watchSeconds}s`);
   // The watch judges only traffic routed under the epoch this switch creates.
   d.watch = { epoch: core.s.flag.epoch + 1, startedAt: null, startedBy: null, ...emptyEvidence() };
-  await writeFlag(core, d.color, d.id, true);
+  await writeFlag(core, d.color, d.id, standby);
   core.nextProbeAt = Date.now() + d.thresholds.probeIntervalMs;
   await core.wake(core.nextProbeAt);
 }
@@ -60,15 +64,18 @@ export async function revert(
   moveTraffic(core, d.color, d.previousColor);
   closeDeployment(core, d, status, reason);
   // The standby keeps the release just rejected: no failover onto it.
-  await writeFlag(core, d.previousColor, d.id, false);
+  await writeFlag(core, d.previousColor, d.id, { on: false, why: rejected(d, status, reason) });
 }
 
 export async function finish(core: Core, d: Deployment, status: DeploymentStatus, reason: string): Promise<void> {
   closeDeployment(core, d, status, reason);
   // Failed or aborted before the switch: the release stays on the standby, unfit to take traffic.
   if (status === "succeeded") await core.commit();
-  else await setFailover(core, false);
+  else await setFailover(core, { on: false, why: rejected(d, status, reason) });
 }
+
+const rejected = (d: Deployment, status: DeploymentStatus, reason: string) =>
+  `deployment of ${d.version} ${status.replaceAll("_", " ")} (${reason}): ${d.color} runs a release that was not accepted`;
 
 /** A failed check: before the switch the deployment fails, after it traffic goes back. */
 export function breach(core: Core, d: Deployment, check: Probe["check"], reason: string): Promise<void> {

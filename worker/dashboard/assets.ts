@@ -8,6 +8,7 @@ import incidentsJs from "./static/js/incidents.js";
 import mainJs from "./static/js/main.js";
 import notifyJs from "./static/js/notify.js";
 import pathsJs from "./static/js/paths.js";
+import protectionJs from "./static/js/protection.js";
 import spoolJs from "./static/js/spool.js";
 import stepsJs from "./static/js/steps.js";
 import streamJs from "./static/js/stream.js";
@@ -35,6 +36,7 @@ export const ASSETS: Record<string, { body: string; type: string }> = {
   "js/format.js": { body: formatJs, type: JS },
   "js/dom.js": { body: domJs, type: JS },
   "js/notify.js": { body: notifyJs, type: JS },
+  "js/protection.js": { body: protectionJs, type: JS },
   "js/timing.js": { body: timingJs, type: JS },
   "js/spool.js": { body: spoolJs, type: JS },
 };

@@ -86,6 +86,8 @@ const Shell: FC = () => (
             </div>
           </section>
 
+          <div id="protection" aria-live="polite" />
+
           <div class="envs" id="envs" />
 
           <Panel id="incidents" title="Incidents">

@@ -20,6 +20,11 @@ export class EpochFence {
     if (this.used === null) throw new Error("the epoch fence needs at least one flag");
     return this.used;
   }
+
+  /** The flag this isolate routes by now (null before its first request). */
+  current(): Flag | null {
+    return this.used;
+  }
 }
 
 /**

@@ -2,8 +2,9 @@ import type { Deployment, DeploymentStatus, Flag, HistoryEntry } from "../../sha
 
 /**
  * What the controller hands to `notify()`: a one-line summary for people and the structured details.
- * Types so far: `deployment.status`, `rollback` (manual, outside a deployment), `flag.kv_write_failed`;
- * the deadline and ejection-surge raisers add theirs (docs/notifications.md).
+ * Types so far: `deployment.status`, `rollback` (manual, outside a deployment), `standby.ready`,
+ * `standby.unavailable`, `flag.kv_write_failed`; the deadline and ejection-surge raisers add theirs
+ * (docs/notifications.md).
  */
 export interface NotifyEvent {
   /** a stable id when the same event may be raised twice (e.g. derived from a persisted step); random otherwise. */
@@ -64,6 +65,26 @@ export function rollbackEvent(h: HistoryEntry): NotifyEvent {
       version: h.version,
       reason: h.reason,
       actor: h.actor,
+      at: h.finishedAt ?? h.startedAt,
+    },
+  };
+}
+
+/** The idle color became (`standby.ready`) or stopped being (`standby.unavailable`) a failover target. */
+export function standbyEvent(h: HistoryEntry): NotifyEvent {
+  const ready = h.status === "ready";
+  return {
+    id: `standby:${h.id}`,
+    type: ready ? "standby.ready" : "standby.unavailable",
+    summary: ready
+      ? `🛡️ ${h.to} is a failover target again for ${h.from}${h.reason ? ` — ${h.reason}` : ""}`
+      : `⚠️ no failover target: ${h.from} serves unprotected${h.reason ? ` — ${h.reason}` : ""}`,
+    detail: {
+      active: h.from,
+      standby: h.to,
+      failoverTarget: ready ? h.to : null,
+      version: h.version,
+      reason: h.reason,
       at: h.finishedAt ?? h.startedAt,
     },
   };

@@ -1,6 +1,6 @@
 import type { Deployment, HistoryEntry, NotifyPayload, NotifyStatus } from "../../shared";
 import { config, type Env } from "../env";
-import { type NotifyEvent, rollbackEvent, statusEvent } from "./events";
+import { type NotifyEvent, rollbackEvent, standbyEvent, statusEvent } from "./events";
 import { Outbox, type StorageWriter } from "./outbox";
 
 /** How far the notifier has told about the controller's state. */
@@ -8,7 +8,7 @@ interface Cursor {
   deploymentId: string | null;
   /** status changes (`steps`) of that deployment already turned into events. */
   steps: number;
-  /** ids of the manual rollbacks in the history already told about. */
+  /** ids of the rollbacks and standby changes in the history already told about. */
   rollbacks: string[];
 }
 
@@ -20,7 +20,9 @@ export interface Watched {
   history: HistoryEntry[];
 }
 
-const rollbackIds = (history: HistoryEntry[]) => history.filter((h) => h.kind === "rollback").map((h) => h.id);
+/** History entries told about on their own (a deployment's entry is told through its status changes). */
+const told = (h: HistoryEntry) => h.kind !== "deployment";
+const rollbackIds = (history: HistoryEntry[]) => history.filter(told).map((h) => h.id);
 
 /**
  * Turns what the controller persists into webhook events, into the outbox in the same storage transaction
@@ -78,16 +80,16 @@ export class Notifier {
     return true;
   }
 
-  /** Queues an event for each status change and manual rollback since the last call; how many. */
+  /** Queues an event for each status change, rollback and standby change since the last call; how many. */
   observe(s: Watched): number {
     const events: NotifyEvent[] = [];
     const d = s.deployment;
     const from = d && d.id === this.cursor.deploymentId ? this.cursor.steps : 0;
     for (let i = from; d && i < d.steps.length; i++) events.push(statusEvent(d, i));
     const seen = new Set(this.cursor.rollbacks);
-    const fresh = s.history.filter((h) => h.kind === "rollback" && !seen.has(h.id));
+    const fresh = s.history.filter((h) => told(h) && !seen.has(h.id));
     // The history is newest first; tell the oldest first.
-    for (const h of fresh.reverse()) events.push(rollbackEvent(h));
+    for (const h of fresh.reverse()) events.push(h.kind === "standby" ? standbyEvent(h) : rollbackEvent(h));
     if (events.length === 0 && (d?.id ?? null) === this.cursor.deploymentId) return 0;
     this.cursor = { deploymentId: d?.id ?? null, steps: d?.steps.length ?? 0, rollbacks: rollbackIds(s.history) };
     this.cursorDirty = true;

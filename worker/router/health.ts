@@ -1,12 +1,25 @@
+import { otherColor } from "../../shared";
 import { flagCache } from "../flag/cache";
 import { spoolTotals } from "../spool/write";
 import { bufferedBytes } from "./body";
 import { flagSource, isolate } from "./isolate";
 import { mirrorsInFlight } from "./mirror";
 
+/**
+ * Whether the flag this isolate routes by lets it fail over, and to where (null before its first routed
+ * request: it has no flag yet).
+ */
+function failover() {
+  const flag = flagSource.fence.current();
+  if (!flag) return null;
+  const allowed = flag.failover !== false;
+  return { allowed, target: allowed ? otherColor(flag.color) : null, epoch: flag.epoch };
+}
+
 /** This isolate's router state for `GET /healthz` (tests and benchmarks count KV and fast-path reads, timeouts, ejections). */
 export const routerHealth = () => ({
   ok: true,
+  failover: failover(),
   isolate: isolate.counters.isolate,
   flagReads: flagCache.reads,
   flagReadErrors: flagCache.readErrors,

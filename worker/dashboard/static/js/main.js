@@ -7,6 +7,7 @@ import { byId, render } from "./dom.js";
 import { colorName } from "./format.js";
 import { incidents } from "./incidents.js";
 import { notifications } from "./notify.js";
+import { protection } from "./protection.js";
 import { spool } from "./spool.js";
 import { stepMarkers } from "./steps.js";
 import { follow } from "./stream.js";
@@ -37,6 +38,8 @@ function markers(s) {
   /** @type {Marker[]} */
   const out = [];
   for (const h of s.history) {
+    // A standby entry changes the failover target, not where traffic goes.
+    if (h.kind === "standby") continue;
     const live = s.deployment?.id === h.id ? s.deployment : null;
     const promotedAt = live ? live.promotedAt : h.promotedAt;
     const finishedAt = live ? live.finishedAt : h.finishedAt;
@@ -101,6 +104,7 @@ function draw() {
     "envs",
     view.envCard(s, "blue", traffic.live("blue", now)) + view.envCard(s, "green", traffic.live("green", now)),
   );
+  render("protection", protection(s, now));
   render("incidents-body", incidents(s.incidents, now));
   render("deployment-body", view.deployment(s.deployment, now));
   render("history-body", view.history(s.history, s.deployment, now));

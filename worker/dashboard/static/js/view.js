@@ -225,6 +225,8 @@ export function deployment(d, now) {
     </div>`;
 }
 
+const KIND = { deployment: "Deployment", rollback: "Rollback", standby: "Standby" };
+
 /**
  * @param {HistoryEntry[]} history
  * @param {Deployment | null} running the controller updates a deployment's history entry only when it ends
@@ -238,7 +240,7 @@ export function history(history, running, now) {
       const took = h.finishedAt ? duration(Date.parse(h.finishedAt) - Date.parse(h.startedAt)) : "running";
       return `<tr>
         <td data-label="Started">${time(h.startedAt)} <span class="muted small">${ago(h.startedAt, now)}</span></td>
-        <td data-label="Kind">${h.kind === "rollback" ? "Rollback" : "Deployment"}</td>
+        <td data-label="Kind">${KIND[h.kind]}</td>
         <td data-label="Version" class="version">${esc(h.version ?? "—")}</td>
         <td data-label="Colors"><span class="chip chip-${h.from}">${colorName(h.from)}</span> → <span class="chip chip-${h.to}">${colorName(h.to)}</span></td>
         <td data-label="Result">${badge(status)}</td>
