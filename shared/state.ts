@@ -168,6 +168,8 @@ export const SpoolState = z.object({
   deadLettered: z.number().int().nonnegative(),
 });
 export type SpoolState = z.infer<typeof SpoolState>;
+/** Probe rounds in a row, one per HEALTH_INTERVAL_MS, an idle color on the active release passes to become a failover target again. */
+export const STANDBY_ROUNDS = 3;
 
 /** Whether requests may fail over now, and to where (README "Failover target", docs/protection.md). */
 export const Protection = z.object({

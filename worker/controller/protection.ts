@@ -1,9 +1,6 @@
-import { type Color, type Flag, isTerminal, otherColor, type Protection } from "../../shared";
+import { type Color, type Flag, isTerminal, otherColor, type Protection, STANDBY_ROUNDS } from "../../shared";
 import type { ColorRecord, Core } from "./core";
 import { recordHistory } from "./history";
-
-/** Probe rounds in a row, at HEALTH_INTERVAL_MS, an idle color on the active release passes to become a failover target. */
-export const STANDBY_ROUNDS = 3;
 
 /** What a color runs, as its health reports it. */
 export interface Identity {

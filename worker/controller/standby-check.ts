@@ -1,9 +1,9 @@
-import { type Color, DEFAULT_THRESHOLDS, isTerminal, otherColor } from "../../shared";
+import { type Color, DEFAULT_THRESHOLDS, isTerminal, otherColor, STANDBY_ROUNDS } from "../../shared";
 import { checkHealth, type HealthResult } from "../validation/probes";
 import { type CanaryOutcome, canaryRound } from "./canary-round";
 import type { Core } from "./core";
 import { setFailover } from "./flag-writer";
-import { type Identity, identityOf, STANDBY_ROUNDS } from "./protection";
+import { type Identity, identityOf } from "./protection";
 
 /**
  * After a failed round, health intervals before the idle color is probed again on the same release: canary

@@ -2,11 +2,10 @@
 // idle color is no failover target; once it runs the active release and passes a few probe rounds it is one again,
 // the probes stop, and it loses the standing when its release changes. Through the real Worker and origins.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { State } from "../../shared";
+import { STANDBY_ROUNDS, type State } from "../../shared";
 import { sleep } from "../../test/support/api";
 import { type Stack, startStack } from "../../test/support/stack";
 import { type Receiver, startReceiver } from "../../test/support/webhook-receiver";
-import { STANDBY_ROUNDS } from "./protection";
 
 const INTERVAL_MS = 300;
 const FAST = { mirrorPercent: 0, thresholds: { probeIntervalMs: 100, minSamples: 4, minRouterRequests: 0 } };
