@@ -117,8 +117,12 @@ describe("with autoRevertActive", () => {
     expect(incident.actionDetail).toBe("traffic sent back to blue (v1), the release green replaced");
     const st = await s.control.state();
     expect(st.active).toBe("blue");
-    expect(st.history[0]).toMatchObject({ kind: "rollback", status: "rolled_back_automatically", from: "green" });
-    expect(st.history[0]?.reason).toMatch(/^automatic revert: green health check failed: /);
+    const revert = st.history.find((h) => h.kind === "rollback");
+    expect(revert).toMatchObject({ kind: "rollback", status: "rolled_back_automatically", from: "green" });
+    expect(revert?.reason).toMatch(/^automatic revert: green health check failed: /);
+    // Green, left hung, is no failover target: told as a standby entry right after the revert.
+    expect(st.history[0]).toMatchObject({ kind: "standby", status: "unavailable", from: "blue", to: "green" });
+    expect(st.protection?.failoverTarget).toBeNull();
     const routed = await fetch(`${s.worker.url}/ingest`, { method: "POST", body: '{"m":1}' });
     expect(routed.headers.get("x-served-by")).toBe("blue");
   });

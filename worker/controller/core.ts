@@ -19,10 +19,15 @@ import { emptySamples, type ProbeTarget, type Samples } from "../validation/prob
 import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
-import { initialProtection, type ProtectionRecord, protectionView } from "./protection";
+import {
+  initialProtection,
+  initialStandby,
+  type ProtectionRecord,
+  protectionView,
+  type StandbyCheck,
+} from "./protection-record";
 import { ActiveWatch } from "./recent";
 import { SpoolStore } from "./spool-store";
-import { initialStandby, type StandbyCheck } from "./standby-check";
 import { iso } from "./time";
 import { Traffic } from "./traffic";
 
@@ -134,7 +139,7 @@ export class Core {
       flagSync,
       convergence: startConvergence(flag, Date.parse(flag.updatedAt) || 0),
       incidents: [],
-      protection: initialProtection(),
+      protection: initialProtection(flag),
       standby: initialStandby(),
     };
   }
@@ -193,7 +198,7 @@ export class Core {
       colors: { blue: colorInfo("blue"), green: colorInfo("green") },
       deployment: this.s.deployment,
       history: this.s.history,
-      protection: protectionView(this),
+      protection: protectionView(this.s),
       incidents: this.s.incidents,
       traffic: { blue: this.traffic.points("blue"), green: this.traffic.points("green") },
       storage: this.storageUse?.use ?? null,
@@ -268,7 +273,7 @@ function upgrade(stored: Stored): Persisted {
     colors,
     flagSync: stored.flagSync ?? inSyncRecord(null),
     convergence: stored.convergence ?? startConvergence(stored.flag, Date.parse(stored.flag.updatedAt) || 0),
-    protection: stored.protection ?? initialProtection(),
+    protection: stored.protection ?? initialProtection(stored.flag),
     standby: stored.standby ?? initialStandby(),
   };
 }

@@ -55,8 +55,8 @@ export async function setFailover(core: Core, failover: FailoverChange): Promise
   const mirror = mirrorOf(core.s.deployment);
   const sameMirror = JSON.stringify(flag.mirror) === JSON.stringify(mirror);
   if ((flag.failover !== false) === failover.on && sameMirror) {
-    // Still none: the latest reason why (e.g. the deployment that held the standby has ended) is kept.
-    if (!failover.on) core.s.protection.reason = failover.why;
+    // No write, but the latest reason why (e.g. the deployment that held the standby has ended) is kept.
+    noteProtection(core, flag, failover);
     return core.commit();
   }
   await writeFlag(core, flag.color, flag.deploymentId, failover, flag.split);

@@ -3,29 +3,13 @@ import { checkHealth, type HealthResult } from "../validation/probes";
 import { type CanaryOutcome, canaryRound } from "./canary-round";
 import type { Core } from "./core";
 import { setFailover } from "./flag-writer";
-import { type Identity, identityOf } from "./protection";
+import { type Identity, identityOf, initialStandby } from "./protection-record";
 
 /**
  * After a failed round, health intervals before the idle color is probed again on the same release: canary
  * records land in the platform, so a standby that keeps failing is not probed at every tick.
  */
 export const RETRY_AFTER_INTERVALS = 12;
-
-/** Persisted: the idle color's readiness evidence on one identity (docs/protection.md). */
-export interface StandbyCheck {
-  /** `version|configHash` the passes were counted on. */
-  key: string | null;
-  /** probe rounds passed in a row on `key`. */
-  passes: number;
-  /** when the last round started (unix ms): a replayed alarm adds no round. */
-  lastRoundAt: number;
-  /** after a failed round: no probes on `key` before this (unix ms). */
-  retryAt: number;
-  /** the last round's outcome in words, for the protection reason. */
-  last: string | null;
-}
-
-export const initialStandby = (): StandbyCheck => ({ key: null, passes: 0, lastRoundAt: 0, retryAt: 0, last: null });
 
 const keyOf = (i: Identity) => `${i.version}|${i.configHash ?? ""}`;
 const label = (i: Identity) => `${i.version ?? "?"}${i.configHash ? ` (configHash ${i.configHash})` : ""}`;

@@ -5,6 +5,7 @@ import { gainTraffic, loseTraffic } from "./drain";
 import { emptyEvidence } from "./evidence";
 import { setFailover, writeFlag } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
+import { tellProtection } from "./protection";
 import { fail, ok, type Result } from "./result";
 import { closeSteps, runningStep, stepLabel } from "./step-record";
 
@@ -70,8 +71,11 @@ export async function revert(
 export async function finish(core: Core, d: Deployment, status: DeploymentStatus, reason: string): Promise<void> {
   closeDeployment(core, d, status, reason);
   // Failed or aborted before the switch: the release stays on the standby, unfit to take traffic.
-  if (status === "succeeded") await core.commit();
-  else await setFailover(core, { on: false, why: rejected(d, status, reason) });
+  if (status === "succeeded") {
+    // The flag stays as the switch wrote it: what the deployment left is told now that it is over.
+    tellProtection(core);
+    await core.commit();
+  } else await setFailover(core, { on: false, why: rejected(d, status, reason) });
 }
 
 const rejected = (d: Deployment, status: DeploymentStatus, reason: string) =>
