@@ -95,6 +95,11 @@ function addTrafficSteps(d: Deployment): void {
 function addMirror(d: Deployment): void {
   const m = d.mirror;
   if (!m || m.status === "off") return;
+  if (m.status === "unsupported") {
+    core.summary.addHeading("Mirrored live traffic: unsupported", 3);
+    core.summary.addRaw(`<p>${esc(m.detail)}</p>`, true);
+    return;
+  }
   core.summary.addHeading(`Mirrored live traffic (${esc(m.percent)} % of ingest): ${esc(m.status)}`, 3);
   core.summary.addTable([
     header("copies answered", "accepted (2xx)", "skipped at the bound", "5xx", "timeouts", "p95 ms (≤ bucket)"),

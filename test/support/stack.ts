@@ -23,6 +23,8 @@ export interface StackOptions {
   config?: string;
   /** the versions the origins start with (both v1 by default). */
   versions?: Partial<Record<Color, string>>;
+  /** both colors are naive origins: no dedupe by idempotency-key, no `"idempotency": "key"` in their health. */
+  naive?: boolean;
 }
 
 export interface Stack {
@@ -45,7 +47,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), "bg-stack-"));
   const store = new LogStore(join(dir, "logs.db"));
   // Both colors start on v1: the idle one runs the last release, as after a finished deployment.
-  const origin = (color: Color) => createPlatform({ color, version: opts.versions?.[color] ?? "v1", store });
+  const origin = (color: Color) =>
+    createPlatform({ color, version: opts.versions?.[color] ?? "v1", store, naive: opts.naive });
   const [blue, green] = await Promise.all([origin("blue"), origin("green")]);
   const platforms = { blue, green };
   const token = randomUUID();

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MIRROR_PERCENT,
   DEFAULT_THRESHOLDS,
   DEFAULT_WATCH_SECONDS,
   type Deployment,
@@ -7,12 +8,12 @@ import {
   isTerminal,
   otherColor,
 } from "../../shared";
-import { emptySamples } from "../validation/probes";
+import { checkHealth, emptySamples } from "../validation/probes";
 import { type Core, iso } from "./core";
 import { drainStatus, settleDrains } from "./drain";
 import { setFailover } from "./flag-writer";
 import { deploymentEntry, recordHistory } from "./history";
-import { newMirrorReport } from "./mirror-verdict";
+import { declineMirror, newMirrorReport } from "./mirror-verdict";
 import { fail, ok, type Result } from "./result";
 import { planSteps } from "./step-record";
 import { beginTraffic, watchPassed } from "./steps";
@@ -24,6 +25,11 @@ export async function startDeployment(
   req: DeploymentRequest,
   actor: string | null,
 ): Promise<Result<Deployment>> {
+  const percent = req.mirrorPercent ?? DEFAULT_MIRROR_PERCENT;
+  // Copies go only to a color that drops what it already stored: asked first, so every check below sees
+  // the state as it is after this request's only wait.
+  const candidate = req.color ?? otherColor(core.s.flag.color);
+  const dropsDuplicates = percent > 0 && (await checkHealth(core.target(candidate), null)).dropsDuplicates;
   const running = core.s.deployment;
   if (running && !isTerminal(running.status)) {
     return fail(409, "deployment_in_progress", `deployment ${running.id} (${running.version}) is ${running.status}`);
@@ -72,8 +78,9 @@ export async function startDeployment(
     steps: [{ status: "validating", at, detail: `validating ${req.version} on ${color}` }],
     probes: [],
     ...planSteps(req, watchSeconds),
-    mirror: newMirrorReport(req.mirrorPercent),
+    mirror: newMirrorReport(percent),
   };
+  if (percent > 0 && !dropsDuplicates && d.mirror) declineMirror(d.mirror, color);
   core.s.deployment = d;
   core.s.samples = emptySamples();
   recordHistory(core, deploymentEntry(d));

@@ -33,10 +33,22 @@ export function newMirrorReport(percent = DEFAULT_MIRROR_PERCENT): MirrorReport 
   };
 }
 
+/**
+ * No copies to a color that did not declare `"idempotency": "key"`: a platform that stores what it accepts
+ * would keep a mirrored copy beside the original. Validation goes on without copies.
+ */
+export function declineMirror(m: MirrorReport, color: string): void {
+  m.status = "unsupported";
+  m.detail = `no copies: ${color} does not declare "idempotency": "key" in its health JSON, so a copy could be stored twice; validated by the probes alone`;
+}
+
 /** The flag's `mirror` for the running deployment: copies only while it validates or awaits promotion. */
 export function mirrorOf(d: Deployment | null): Flag["mirror"] {
-  if (!d?.mirror || d.mirror.percent <= 0 || !MIRRORED_STATUSES.includes(d.status)) return undefined;
-  return { color: d.color, percent: d.mirror.percent };
+  const m = d?.mirror;
+  if (!d || !m || m.percent <= 0 || m.status === "unsupported" || !MIRRORED_STATUSES.includes(d.status)) {
+    return undefined;
+  }
+  return { color: d.color, percent: m.percent };
 }
 
 /** Adds one router flush's mirrored block to the deployment's figures. */

@@ -1,18 +1,51 @@
 import { DEFAULT_THRESHOLDS, type Deployment, quantile } from "../../shared";
 import { canaryName } from "../validation/canary";
+import { proveDropsDuplicates } from "../validation/idempotency";
 import { checkHealth, judge, tally } from "../validation/probes";
 import { canaryRound } from "./canary-round";
 import { type Core, iso } from "./core";
 import { setFailover } from "./flag-writer";
 import { recordHealth } from "./health";
 import { identityProblem, noteIdentity } from "./identity";
-import { judgeMirror, mirrorAllows } from "./mirror-verdict";
+import { declineMirror, judgeMirror, mirrorAllows } from "./mirror-verdict";
 import { addProbe } from "./probe-log";
 import { beginTraffic } from "./steps";
 import { breach, setStatus } from "./transitions";
 import { judgeWatch, type WatchPhase } from "./watch";
 
 export type ProbePhase = "validating" | WatchPhase;
+
+/**
+ * Second copies only to a color that drops duplicates: one that stops declaring it gets no more copies; one
+ * that declares it is held to it once per deployment with READBACK_PATH (the proof's probe is recorded).
+ * True when the proof failed and the deployment was ended.
+ */
+async function idempotencyBreach(core: Core, d: Deployment, declared: boolean, at: string): Promise<boolean> {
+  if (!declared) {
+    if (d.mirror?.status !== "collecting") return false;
+    declineMirror(d.mirror, d.color);
+    // The same flag without its mirror: routers stop copying (epoch bumped by the single writer).
+    await setFailover(core, { on: false, why: core.s.protection.reason });
+    return false;
+  }
+  const path = core.cfg.readbackPath;
+  if (!path || d.probes.some((x) => x.check === "idempotency")) return false;
+  const readbackMs = d.thresholds.readbackTimeoutMs ?? DEFAULT_THRESHOLDS.readbackTimeoutMs;
+  const proof = await proveDropsDuplicates(core.target(d.color), path, `${d.id}-dup`, core.s.canarySeq, readbackMs);
+  const now = core.s.deployment;
+  if (!proof || now !== d || d.status !== "validating") return false;
+  addProbe(d, {
+    phase: "pre",
+    check: "idempotency",
+    ok: proof.ok,
+    at,
+    latencyMs: proof.latencyMs,
+    detail: proof.detail,
+  });
+  if (proof.ok) return false;
+  await breach(core, d, "idempotency", proof.detail);
+  return true;
+}
 
 /**
  * One probe round (from the alarm): health and one canary batch per CANARY entry against the deployment's
@@ -66,6 +99,11 @@ export async function probeRound(core: Core, id: string, phase: ProbePhase): Pro
   }
   // A wrong version is never a fluke: stop at once.
   if (health.version !== null && health.version !== d.version) return breach(core, d, "health", health.detail);
+  if (p === "pre" && health.ok) {
+    if (await idempotencyBreach(core, d, health.dropsDuplicates, at)) return;
+    // Abort, rollback or the deadline may have come during the proof.
+    if (core.s.deployment !== d || d.status !== phase) return;
+  }
   // Mirrored live traffic is the stronger evidence (docs/deployments.md, "Mirroring"): its failures come first.
   const m = p === "pre" && d.mirror?.status === "collecting" ? d.mirror : null;
   const mirrored = m ? judgeMirror(m, d.thresholds) : null;

@@ -22,6 +22,8 @@ export interface HealthResult extends ProbeResult {
   configHash: string | null;
   /** the node that answered (`node`), null when the platform names none. */
   node: string | null;
+  /** whether it declared `"idempotency": "key"`: it drops a batch whose idempotency-key it has already stored. */
+  dropsDuplicates: boolean;
 }
 
 async function timed(
@@ -49,10 +51,15 @@ export async function checkHealth(target: ProbeTarget, expected: string | null):
     { headers: { accept: "application/json" } },
     target.timeoutMs,
   );
-  const none = { version: null, configHash: null, node: null };
+  const none = { version: null, configHash: null, node: null, dropsDuplicates: false };
   if (!res) return { ok: false, ...none, latencyMs: ms, detail: `health unreachable: ${error}` };
   const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-  const said = { version: str(body?.version), configHash: str(body?.configHash), node: str(body?.node) };
+  const said = {
+    version: str(body?.version),
+    configHash: str(body?.configHash),
+    node: str(body?.node),
+    dropsDuplicates: body?.idempotency === "key",
+  };
   const { version } = said;
   const answer = (ok: boolean, detail: string) => ({ ok, ...said, latencyMs: ms, detail });
   if (res.status !== 200) return answer(false, `health returned ${res.status}`);

@@ -131,6 +131,10 @@ const summaryLine = (name, checks, failed, p95) =>
  * @param {NonNullable<Deployment["mirror"]>} m
  */
 function mirrorLine(m) {
+  // No copies at all: the reason is the whole line.
+  if (m.status === "unsupported") {
+    return `<li class="mirror"><strong>Mirroring:</strong> <span class="bad-text">unsupported</span> · ${esc(m.detail)}</li>`;
+  }
   const rate = m.acceptRate === null ? "n/a" : `${(m.acceptRate * 100).toFixed(1)} %`;
   const bad = m.status === "failed" ? "bad-text" : "";
   return `<li class="mirror" title="${esc(m.detail)}"><strong>Mirrored ${m.percent} %:</strong> <span class="${bad}">${esc(m.status)}</span> · ${m.requests} copies · accepted ${rate} · ${m.skipped} skipped · <span class="${m.errors5xx ? "bad-text" : ""}">${m.errors5xx} 5xx</span> · p95 ≤ ${millis(m.p95Ms)}</li>`;
