@@ -11,6 +11,8 @@ import { expectEveryEntryOnce } from "../support/zero-loss";
 
 const TEST_TIMEOUT_MS = 120_000;
 const QUICK = { thresholds: { probeIntervalMs: 200, minSamples: 4 }, watchSeconds: 3 };
+/** Without live traffic: the watch needs none. */
+const QUIET = { ...QUICK, thresholds: { ...QUICK.thresholds, minRouterRequests: 0 }, mirrorPercent: 0 };
 
 describe("a naive origin (no dedupe, no declaration), default settings", () => {
   let s: Stack;
@@ -69,7 +71,7 @@ describe("with READBACK_PATH, a declared color is held to it", () => {
     async () => {
       s.platforms.green.setVersion("v2");
       s.platforms.green.setFaults({ ignoreIdempotencyKey: true });
-      const bad = await s.control.deploy({ version: "v2", ...QUICK, mirrorPercent: 0 });
+      const bad = await s.control.deploy({ version: "v2", ...QUIET });
       const failed = await s.control.waitFor(bad.json.id, undefined, 60_000);
       expect(failed.status).toBe("failed");
       expect(failed.reason).toMatch(
@@ -77,7 +79,7 @@ describe("with READBACK_PATH, a declared color is held to it", () => {
       );
       s.platforms.green.setFaults({});
       s.platforms.green.setVersion("v3");
-      const good = await s.control.deploy({ version: "v3", ...QUICK, mirrorPercent: 0 });
+      const good = await s.control.deploy({ version: "v3", ...QUIET });
       const passed = await s.control.waitFor(good.json.id, undefined, 60_000);
       expect(passed.status, passed.reason ?? "").toBe("succeeded");
       const proofs = passed.probes.filter((p) => p.check === "idempotency");
