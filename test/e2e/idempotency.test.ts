@@ -41,6 +41,7 @@ describe("a naive origin (no dedupe, no declaration), default settings", () => {
       const done = await s.control.waitFor(res.json.id, undefined, 60_000);
       expect(done.status, done.reason ?? "").toBe("succeeded");
       expect(done.mirror).toMatchObject({ status: "unsupported", requests: 0 });
+      expect(s.platforms.green.stats.mirrored).toBe(0);
       const rb = await s.control.call("POST", "/api/rollback", { reason: "naive drill" });
       expect(rb.status, JSON.stringify(rb.json)).toBe(200);
       // Past the routers' flag cache after the rollback.
