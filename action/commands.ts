@@ -30,7 +30,8 @@ async function rollbackAndRecord(ctx: CommandContext): Promise<Outcome> {
 
 async function status({ client, timeline }: CommandContext): Promise<Outcome> {
   const state = await client.state();
-  const latest = state.history[0]?.status ?? "";
+  // Standby entries say when failover changed, not how a deployment or rollback ended.
+  const latest = state.history.find((h) => h.kind !== "standby")?.status ?? "";
   return {
     command: "status",
     // The most recent deployment's or rollback's outcome; none while one is running.

@@ -42,6 +42,8 @@ const InputsSchema = z
     command: z.preprocess(blank, z.enum(COMMANDS).default("deploy")),
     version: z.preprocess((v) => v || process.env.GITHUB_SHA || "", z.string()),
     deployCommand: z.string(),
+    /** unset: true when deploy-command is set (resolved below). */
+    restoreStandby: z.preprocess(blank, yamlBoolean.optional()),
     autoPromote: z.preprocess(blank, yamlBoolean.default(true)),
     watchSeconds: optional(z.coerce.number().pipe(DeploymentRequest.shape.watchSeconds.unwrap())),
     promotionTimeoutSeconds: optional(z.coerce.number().pipe(DeploymentRequest.shape.promotionTimeoutSeconds.unwrap())),
@@ -65,7 +67,8 @@ const InputsSchema = z
     path: ["version"],
     message: "required for deploy (1-128 characters; defaults to the commit SHA)",
   });
-export type Inputs = z.infer<typeof InputsSchema>;
+/** restore-standby resolved: unset means on when there is a deploy-command. */
+export type Inputs = Omit<z.infer<typeof InputsSchema>, "restoreStandby"> & { restoreStandby: boolean };
 
 const inputName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /** The input names as action.yml declares them. */
@@ -75,7 +78,10 @@ export const INPUT_NAMES = Object.keys(InputsSchema.shape).map(inputName);
 export function readInputs(): Inputs {
   const raw = Object.fromEntries(Object.keys(InputsSchema.shape).map((k) => [k, core.getInput(inputName(k))]));
   const parsed = InputsSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const i = parsed.data;
+    return { ...i, restoreStandby: i.restoreStandby ?? i.deployCommand !== "" };
+  }
   const issues = parsed.error.issues.map((i) => {
     const [key, ...rest] = i.path.map(String);
     return `${[inputName(key ?? "inputs"), ...rest].join(".")}: ${i.message}`;

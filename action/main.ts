@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { ControlClient } from "../control/client";
 import { errorText, type Outcome, Timeline } from "../control/outcome";
+import { restoreStandby } from "../control/restore-standby";
 import { defaultAudience, tokenSource } from "./auth";
 import { commands } from "./commands";
 import { runHeaders } from "./github";
@@ -19,6 +20,7 @@ function setOutputs(o: Outcome): void {
     "previous-color": o.previousColor,
     "deployment-id": o.deploymentId,
     version: o.version,
+    standby: o.standby?.status,
   };
   for (const [name, value] of Object.entries(outputs)) if (value !== undefined) core.setOutput(name, value);
 }
@@ -37,7 +39,16 @@ export async function run(): Promise<void> {
     const client = new ControlClient(workerUrl, token, runHeaders(), CREDENTIAL_HINT);
     // The commit and the workflow's actor go with the deployment request.
     const deployInputs = { ...inputs, sha: process.env.GITHUB_SHA, actor: process.env.GITHUB_ACTOR };
-    outcome = await commands[command]({ inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints });
+    const ctx = { inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints };
+    outcome = await commands[command](ctx);
+    // The job's result stays the command's: restoring the standby only adds the `standby` output.
+    try {
+      outcome.standby = await restoreStandby(ctx, outcome, inputs.restoreStandby);
+    } catch (e) {
+      outcome.standby = { status: "unavailable", detail: `could not restore the standby: ${errorText(e)}` };
+    }
+    const note = outcome.standby.status === "ready" ? core.info : core.warning;
+    note(`standby: ${outcome.standby.status} — ${outcome.standby.detail}`);
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

@@ -167,6 +167,11 @@ export async function writeReport(o: Outcome, workerUrl: string | undefined): Pr
     core.summary.addHeading("deploy-command output (last lines)", 3);
     core.summary.addCodeBlock(esc(o.deployCommand.tail.join("\n")));
   }
+  if (o.standby) {
+    const mark = o.standby.status === "ready" ? "🛡️" : o.standby.status === "unavailable" ? "⚠️" : "";
+    core.summary.addHeading(`Standby: ${esc(o.standby.status)}`, 3);
+    core.summary.addRaw(`<p>${mark} ${esc(o.standby.detail)}</p>`, true);
+  }
   if (o.state?.flagInSync === false) {
     const f = o.state.flagSync;
     core.summary.addRaw(

@@ -21,7 +21,7 @@ function runningMessage(d: Deployment, hints: Hints): string {
  * The state to deploy from: no deployment running, and the idle color done draining (waits for
  * that, within the timeout, since the old color must stay warm while edge locations catch up).
  */
-async function deployableState({ client, timeline, hints }: CommandContext, deadline: number): Promise<State> {
+export async function deployableState({ client, timeline, hints }: CommandContext, deadline: number): Promise<State> {
   for (;;) {
     const state = await client.state();
     if (state.deployment && !isTerminal(state.deployment.status)) {

@@ -42,6 +42,8 @@ export interface Outcome {
   deployment?: Deployment;
   state?: State;
   deployCommand?: DeployCommandResult;
+  /** the `standby` output: whether the idle color is (again) a failover target, and why. */
+  standby?: { status: "ready" | "unavailable" | "skipped"; detail: string };
   timeline: TimelineEntry[];
 }
 
