@@ -15,9 +15,12 @@ const GITHUB_TOKEN = "ghs_fake_token_for_tests";
 // v-crash survives one validation round (3 canaries, one per CANARY entry) and dies after the switch.
 const h = actionHarness({ "v-500": { errorRate: 1 }, "v-crash": { crashAfter: 3 } });
 
+// These tests are about each command's own outcome: restoring the standby after it is
+// test/e2e/action-restore.test.ts (with restore on, a failed release here would be redeployed over at once).
 const deployInputs = (version: string, more: Record<string, string> = {}) => ({
   version,
   "deploy-command": h.deployer.command,
+  "restore-standby": "false",
   "github-token": GITHUB_TOKEN,
   environment: "production",
   ...FAST,
@@ -55,6 +58,8 @@ describe.sequential("run()", () => {
       "previous-color": "blue",
       "deployment-id": state.deployment?.id,
       version: "v2",
+      // blue keeps v1, the release v2 replaced: the failover target.
+      standby: "ready",
     });
     expect(state.active).toBe("green");
     expect(state.colors.green.version).toBe("v2");
@@ -122,7 +127,9 @@ describe.sequential("run()", () => {
       "active-color": "blue",
       "previous-color": "blue",
       version: "v-500",
+      standby: "skipped",
     });
+    expect(r.log).toContain("::warning::standby: skipped — restore-standby is false");
     expect(r.log).toMatch(/::error::v-500 failed validation on green: canary check failed: .*; blue serves v1\./);
     const state = await h.stack.control.state();
     expect(state.active).toBe("blue");

@@ -8,7 +8,7 @@ import { clean, producerReports } from "../test/support/audit";
 import { startDeployer } from "../test/support/deployer";
 import type { SpoolFigures } from "../test/support/matrix-spool";
 import { freePort } from "../test/support/ports";
-import { runScenario, SCENARIO_FAULTS, SCENARIO_STEPS, startProducers } from "../test/support/scenario";
+import { runScenario, SCENARIO_FAULTS, SCENARIO_STEPS, SCENARIO_VARS, startProducers } from "../test/support/scenario";
 import { SPOOL_OUTAGE_MS, spoolOutage } from "../test/support/spool-outage";
 import { startStack } from "../test/support/stack";
 import { Progress } from "./progress";
@@ -21,7 +21,7 @@ const progress = new Progress(2 + SCENARIO_STEPS + 2, say);
 
 progress.step("Starting the Worker (wrangler dev, local KV + Durable Object) and the blue/green origins…");
 // DRAIN_SECONDS 5 instead of 60: the scenario's third step reuses the color the second one left.
-const stack = await startStack({ port: await freePort(8787), drainSeconds: 5 });
+const stack = await startStack({ port: await freePort(8787), drainSeconds: 5, vars: SCENARIO_VARS });
 const deployer = await startDeployer(stack, SCENARIO_FAULTS);
 const files = await actionFiles();
 say(`Worker      ${stack.worker.url}  (log producers send here: POST /ingest, POST /v1/logs)`);
@@ -56,7 +56,9 @@ async function finish(): Promise<never> {
   const reports = producerReports(stack.store, stats);
   say("\nSteps");
   for (const r of results)
-    say(`  ${r.ok ? "ok  " : "FAIL"} ${r.title.padEnd(32)} exit=${r.code} result=${r.result} active=${r.active}`);
+    say(
+      `  ${r.ok ? "ok  " : "FAIL"} ${r.title.padEnd(32)} exit=${r.code} result=${r.result} active=${r.active} standby=${r.standby}`,
+    );
   const spoolOk = !!spool && spool.spooled > 0 && spool.deadLettered === 0;
   say(
     `  ${spoolOk ? "ok  " : "FAIL"} ${`both colors down ${SPOOL_OUTAGE_MS / 1000} s`.padEnd(32)} ` +

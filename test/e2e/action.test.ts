@@ -20,7 +20,8 @@ let files: ActionFiles;
 
 beforeAll(async () => {
   // FLAG_CACHE_MS 0: the router reads the flag on every request, so a check right after a switch is exact.
-  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0" } });
+  // HEALTH_INTERVAL_MS 1000: the restored standby passes its readiness rounds in about 3 s.
+  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0", HEALTH_INTERVAL_MS: "1000" } });
   // v-crash passes validation (one round: its 3 canaries, one per CANARY entry), then its process dies
   // under the post-switch probes.
   deployer = await startDeployer(stack, { "v-crash": { crashAfter: 3 } });
@@ -46,13 +47,21 @@ describe.sequential("bundled action end to end", () => {
     const r = await run({ ...deploy("v-crash"), "mirror-percent": "0" });
 
     expect(r.code, r.log).toBe(1);
-    expect(r.outputs).toMatchObject({ result: "rolled_back", "active-color": "blue", version: "v-crash" });
+    expect(r.outputs).toMatchObject({
+      result: "rolled_back",
+      "active-color": "blue",
+      version: "v-crash",
+      // restore-standby (default with deploy-command): v1 back on green, proven, a failover target again.
+      standby: "ready",
+    });
+    expect(deployer.deploys.at(-1)).toEqual({ color: "green", version: "v1" });
     expect(r.log).toMatch(/::error::v-crash was rolled back on green/);
     expect(r.log).toContain("::notice::github-token is empty: no GitHub deployment is recorded.");
     expect(r.summary).toContain("Blue/green deploy: rolled_back");
     const state = await stack.control.state();
     expect(state.active).toBe("blue");
     expect(state.deployment).toMatchObject({ version: "v-crash", status: "rolled_back" });
+    expect(state.protection?.failoverTarget).toBe("green");
   });
 
   test("a good release succeeds and serves from green", async () => {

@@ -7,7 +7,7 @@ import { type ActionFiles, actionFiles } from "../support/action-env";
 import { sleep } from "../support/api";
 import { producerReports } from "../support/audit";
 import { type Deployer, startDeployer } from "../support/deployer";
-import { runScenario, SCENARIO_FAULTS, startProducers } from "../support/scenario";
+import { runScenario, SCENARIO_FAULTS, SCENARIO_VARS, startProducers } from "../support/scenario";
 import { type Stack, startStack } from "../support/stack";
 import { expectEveryEntryOnce } from "../support/zero-loss";
 
@@ -44,7 +44,7 @@ async function stopAndProve(title: string, s: Stack): Promise<ProducerStats[]> {
 test(
   "npm start's scenario under load through the bundled action: good v2, manual rollback, v4 rejected on mirrored load, bad v3 rolled back; every entry stored once, no 5xx",
   async () => {
-    const s = await startStack({ drainSeconds: 2 });
+    const s = await startStack({ drainSeconds: 2, vars: SCENARIO_VARS });
     stack = s;
     deployer = await startDeployer(s, SCENARIO_FAULTS);
     files = await actionFiles();
@@ -62,11 +62,17 @@ test(
     const state = await s.control.state();
     expect(state.active).toBe("blue");
     expect(state.deployment).toMatchObject({ version: "v3", status: "rolled_back", color: "green" });
+    // After the rollback, v4 and v3 the action restored the standby: v1 back on green each time.
     expect(deployer.deploys).toEqual([
       { color: "green", version: "v2" },
+      { color: "green", version: "v1" },
       { color: "green", version: "v4" },
+      { color: "green", version: "v1" },
       { color: "green", version: "v3" },
+      { color: "green", version: "v1" },
     ]);
+    expect(results.map((r) => r.standby)).toEqual(["ready", "ready", "ready", "ready"]);
+    expect(state.protection?.failoverTarget).toBe("green");
     // Keep the load on past the revert and the routers' flag cache.
     await sleep(1500);
 

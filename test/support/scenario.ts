@@ -22,6 +22,12 @@ export const SCENARIO_FAULTS: FaultsByVersion = {
   v4: { slowIngestMs: 150, slowUnderLoad: { above: 4, ms: 1500 } },
 };
 
+/**
+ * The Worker's vars for the scenario: health (and the standby's readiness rounds) every second, so a restored
+ * standby is a failover target again about 3 s after its redeploy.
+ */
+export const SCENARIO_VARS = { HEALTH_INTERVAL_MS: "1000" };
+
 /** Quick probe rounds and a short watch, so the whole scenario takes well under a minute. */
 const TUNING = {
   thresholds: JSON.stringify({ probeIntervalMs: 250, minSamples: 8, maxP95Ms: 3000 }),
@@ -45,38 +51,55 @@ export interface StepResult {
   seconds: number;
   /** the controller's reason (why a deployment failed or was rolled back). */
   reason: string | null;
+  /** the action's `standby` output: the idle color a failover target at the end (restored after a failure). */
+  standby: string;
 }
 
 /**
  * The order: a good release, the operator's rollback to the previous version, a release rejected on mirrored
- * load, then a bad release. The bad one comes last because its color is left dead, and a rollback must land on
- * a color that still serves.
+ * load, then a bad release. After each but the first the action restores the standby (restore-standby, on with
+ * deploy-command): v1 back on green, proven by probes, so the active color is never left without failover.
  */
 const steps = (deployCommand: string): Step[] => [
   {
     title: "deploy good v2",
     inputs: { version: "v2", "deploy-command": deployCommand, ...TUNING },
-    want: { code: 0, result: "succeeded", active: "green", outputs: { "previous-color": "blue", version: "v2" } },
+    want: {
+      code: 0,
+      result: "succeeded",
+      active: "green",
+      outputs: { "previous-color": "blue", version: "v2", standby: "ready" },
+    },
   },
   {
     title: "manual rollback",
-    inputs: { command: "rollback", reason: "npm start: operator rolls back to v1" },
+    inputs: { command: "rollback", reason: "npm start: operator rolls back to v1", "deploy-command": deployCommand },
     want: {
       code: 0,
       result: "rolled_back_manually",
       active: "blue",
-      outputs: { "active-color": "blue", "previous-color": "green", version: "v1" },
+      outputs: { "active-color": "blue", "previous-color": "green", version: "v1", standby: "ready" },
     },
   },
   {
     title: "deploy v4 (slow under load)",
     inputs: { version: "v4", "deploy-command": deployCommand, ...TUNING, "mirror-percent": "100" },
-    want: { code: 1, result: "failed", active: "blue", outputs: { "active-color": "blue", version: "v4" } },
+    want: {
+      code: 1,
+      result: "failed",
+      active: "blue",
+      outputs: { "active-color": "blue", version: "v4", standby: "ready" },
+    },
   },
   {
     title: "deploy bad v3 (dies under load)",
     inputs: { version: "v3", "deploy-command": deployCommand, ...TUNING, "mirror-percent": "0" },
-    want: { code: 1, result: "rolled_back", active: "blue", outputs: { "active-color": "blue", version: "v3" } },
+    want: {
+      code: 1,
+      result: "rolled_back",
+      active: "blue",
+      outputs: { "active-color": "blue", version: "v3", standby: "ready" },
+    },
   },
 ];
 
@@ -128,6 +151,7 @@ export async function runScenario(
       want: step.want,
       seconds: (performance.now() - started) / 1000,
       reason: step.inputs.command === "rollback" ? null : (state.deployment?.reason ?? null),
+      standby: run.outputs.standby ?? "",
       ok:
         run.code === step.want.code &&
         result === step.want.result &&
@@ -135,7 +159,7 @@ export async function runScenario(
         Object.entries(step.want.outputs).every(([k, v]) => run.outputs[k] === v),
     };
     log(
-      `${r.ok ? "✔" : "✘"} ${step.title}: exit ${r.code}, result=${result}, active=${r.active}` +
+      `${r.ok ? "✔" : "✘"} ${step.title}: exit ${r.code}, result=${result}, active=${r.active}, standby=${r.standby}` +
         `${r.reason ? ` (${r.reason})` : ""}, ${r.seconds.toFixed(1)} s` +
         (r.ok
           ? ""
