@@ -77,7 +77,7 @@ async function switchToIdle(stack: Stack): Promise<Deployment> {
   }
 }
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -91,7 +91,7 @@ interface RouterHealth {
   ejections: number;
   ejected: string[];
 }
-async function routerHealth(stack: Stack): Promise<RouterHealth> {
+export async function routerHealth(stack: Stack): Promise<RouterHealth> {
   const h = (await (await fetch(`${stack.worker.url}/healthz`)).json()) as Partial<RouterHealth>;
   return { timeouts: h.timeouts ?? 0, ejections: h.ejections ?? 0, ejected: h.ejected ?? [] };
 }
