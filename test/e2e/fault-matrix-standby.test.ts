@@ -2,6 +2,7 @@
 // failed deployment or a manual rollback, once the idle color was restarted healthy on the active release and
 // earned failover back by probes. Health (and readiness rounds) at the production default, HEALTH_INTERVAL_MS 5000.
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { STANDBY_ROUNDS } from "../../shared";
 import {
   runStandbyCell,
   SETUPS,
@@ -13,6 +14,8 @@ import {
 import { type Stack, startStack } from "../support/stack";
 
 const CELL_TIMEOUT_MS = 240_000;
+/** wrangler.toml's default. */
+const HEALTH_INTERVAL_MS = 5000;
 
 let stack: Stack;
 const rows: string[] = [];
@@ -45,6 +48,8 @@ for (const setup of SETUPS) {
             unexpected: 0,
           });
         }
+        // Earned by STANDBY_ROUNDS rounds at least half a health interval apart, never by evidence from before.
+        expect(r.readyMs).toBeGreaterThanOrEqual(((STANDBY_ROUNDS - 1) * HEALTH_INTERVAL_MS) / 2);
         // The fault met traffic, and the standby took it.
         expect(r.faultEvidence, "the fault never met traffic").toBeGreaterThan(0);
         expect(r.failovers).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { type Flag, isTerminal, otherColor } from "../../shared";
 import type { Core } from "./core";
 import { recordHistory } from "./history";
-import { failoverTarget, identityOf } from "./protection-record";
+import { failoverTarget, identityOf, initialStandby } from "./protection-record";
 
 /** Whether a flag change turns failover on or off, and why (recorded in the state's `protection`). */
 export interface FailoverChange {
@@ -15,6 +15,9 @@ export function noteProtection(core: Core, before: Flag, change: FailoverChange)
   const now = failoverTarget(after);
   const p = core.s.protection;
   p.reason = change.why;
+  // Readiness evidence counts only from here on: what the idle color passed before (e.g. before a deployment
+  // put another release there) says nothing about what it runs after.
+  if (!change.on) core.s.standby = initialStandby();
   if (failoverTarget(before) !== now || before.color !== after.color) {
     p.since = after.updatedAt;
     p.basis = now ? identityOf(core.s.colors[now]) : null;

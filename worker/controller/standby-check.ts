@@ -109,5 +109,7 @@ export async function checkStandby(core: Core): Promise<void> {
   st.last = `${idle} passed ${st.passes} of ${STANDBY_ROUNDS} readiness rounds on ${label(have)}`;
   if (st.passes < STANDBY_ROUNDS) return core.commit();
   const why = `${idle} runs ${label(have)}, the active release, and passed ${STANDBY_ROUNDS} probe rounds in a row`;
+  // Earned: the next time it is needed, the count starts afresh.
+  Object.assign(st, initialStandby());
   await setFailover(core, { on: true, why });
 }

@@ -107,6 +107,7 @@ test("after a failed deployment: no failover target until the idle color runs th
 test("after a manual rollback: the color traffic left earns its standing back the same way", async () => {
   const res = await s.control.call("POST", "/api/rollback", { reason: "drill" });
   expect(res.status, JSON.stringify(res.json)).toBe(200);
+  const rolledAt = Date.now();
   let st = await s.control.state();
   expect(st.active).toBe("green");
   expect(st.protection).toMatchObject({ failoverTarget: null });
@@ -114,6 +115,8 @@ test("after a manual rollback: the color traffic left earns its standing back th
   // Blue runs v1, green's release: it passes the rounds and becomes the failover target.
   st = await until("blue is a failover target", (x) => x.protection?.failoverTarget === "blue");
   expect(st.history[0]).toMatchObject({ kind: "standby", status: "ready", to: "blue" });
+  // Earned afresh: rounds green passed earlier (on the same release) do not count for blue.
+  expect(Date.now() - rolledAt).toBeGreaterThanOrEqual((STANDBY_ROUNDS - 1) * INTERVAL_MS * 0.9);
 });
 
 test("a failed readiness round resets the count and waits before it probes again", async () => {
