@@ -46634,7 +46634,9 @@ var Thresholds = object({
   /** share of the copies routers meant to send (sent + skipped at the bound) the candidate must accept (2xx), 0..1. */
   minMirrorAcceptRate: number2().min(0).max(1).default(0.99),
   /** how long validation waits, once the probes pass, for `minMirrorRequests` before it falls back to the probes alone, s. */
-  mirrorWaitSeconds: number2().int().nonnegative().max(3600).default(30)
+  mirrorWaitSeconds: number2().int().nonnegative().max(3600).default(30),
+  /** how long `awaiting_decision` waits for promote or abort before the deployment is aborted, s (default: DECISION_TIMEOUT_SECONDS). */
+  decisionTimeoutSeconds: number2().int().min(1).max(604800).optional()
 }).strict();
 var TrafficPlan = array(
   number2().int("each step must be a whole percentage").min(1, "each step must be 1..100").max(100, "each step must be 1..100")
@@ -46712,7 +46714,8 @@ var ProbeCheck = _enum([
   "mirror",
   "mirror_errors",
   "mirror_latency",
-  "mirror_throughput"
+  "mirror_throughput",
+  "idempotency"
 ]);
 var Probe = object({
   phase: _enum(["pre", "post"]),
@@ -46794,9 +46797,10 @@ var MirrorReport = object({
   fromEpoch: number2().int().nonnegative().nullable(),
   /**
    * `collecting` until `minMirrorRequests`; `passed`/`failed` by the mirror verdict; `no-traffic` when too few
-   * copies came within `mirrorWaitSeconds` of the probes passing (validation judged by the probes alone); `off`.
+   * copies came within `mirrorWaitSeconds` of the probes passing (validation judged by the probes alone); `off`;
+   * `unsupported`: no copies, the candidate did not declare `"idempotency": "key"` in its health JSON.
    */
-  status: _enum(["collecting", "passed", "failed", "no-traffic", "off"]),
+  status: _enum(["collecting", "passed", "failed", "no-traffic", "off", "unsupported"]),
   requests: number2().int().nonnegative(),
   accepted: number2().int().nonnegative(),
   errors5xx: number2().int().nonnegative(),
@@ -46889,7 +46893,7 @@ var ColorInfo = object({
   inflight: object({ count: number2().nullable(), at: string2(), error: string2().nullable() }).nullable().optional()
 });
 var HistoryEntry = object({
-  kind: _enum(["deployment", "rollback"]),
+  kind: _enum(["deployment", "rollback", "standby"]),
   id: string2(),
   version: string2().nullable(),
   from: Color,
@@ -46985,6 +46989,14 @@ var SpoolState = object({
   /** batches in the dead-letter store (retries spent or refused for good), replayable with POST /api/spool/replay. */
   deadLettered: number2().int().nonnegative()
 });
+var Protection = object({
+  /** the idle color when the flag lets routers fail over to it; null: the active color runs unprotected. */
+  failoverTarget: Color.nullable(),
+  /** when it last changed (ISO; null: never since this controller started keeping it). */
+  since: string2().nullable(),
+  /** why there is (or is not) a failover target, and, when there is none, what brings one back. */
+  reason: string2()
+});
 var State = object({
   active: Color,
   standby: Color,
@@ -46998,6 +47010,8 @@ var State = object({
   colors: object({ blue: ColorInfo, green: ColorInfo }),
   deployment: Deployment.nullable(),
   history: array(HistoryEntry),
+  /** the failover target routers may use now (absent from older controllers). */
+  protection: Protection.optional(),
   /** the latest incidents of the active color, newest first (bounded); absent from older controllers. */
   incidents: array(Incident).optional(),
   traffic: object({ blue: array(TrafficPoint), green: array(TrafficPoint) }),
@@ -47179,39 +47193,8 @@ var deploymentOutcome = (command, result, d, state, timeline) => ({
   timeline: timeline.entries
 });
 
-// action/auth.ts
-var REFRESH_BEFORE_MS = 6e4;
-var FALLBACK_LIFETIME_MS = 5 * 6e4;
-function expiry(jwt) {
-  try {
-    const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
-    if (typeof payload.exp === "number") return payload.exp * 1e3;
-  } catch {
-  }
-  return Date.now() + FALLBACK_LIFETIME_MS;
-}
-var defaultAudience = (workerUrl) => new URL(workerUrl).origin;
-function tokenSource(token, audience) {
-  if (token) {
-    setSecret(token);
-    return async () => token;
-  }
-  let cached2 = null;
-  return async () => {
-    if (!cached2 || cached2.expiresAt - Date.now() < REFRESH_BEFORE_MS) {
-      const jwt = await getIDToken(audience).catch((e) => {
-        throw new Error(
-          `no \`token\` input and no GitHub OIDC token for audience "${audience}" (${e.message}). Grant the job \`permissions: id-token: write\`, or pass \`token\`.`
-        );
-      });
-      cached2 = { jwt, expiresAt: expiry(jwt) };
-    }
-    return cached2.jwt;
-  };
-}
-
-// control/deploy-flow.ts
-import { setTimeout as sleep3 } from "node:timers/promises";
+// control/restore-standby.ts
+import { setTimeout as sleep4 } from "node:timers/promises";
 
 // control/deploy-command.ts
 import { spawn } from "node:child_process";
@@ -47249,6 +47232,9 @@ function runDeployCommand(command, target) {
     throw e;
   });
 }
+
+// control/deploy-flow.ts
+import { setTimeout as sleep3 } from "node:timers/promises";
 
 // control/events.ts
 import { setTimeout as sleep2 } from "node:timers/promises";
@@ -47566,6 +47552,90 @@ async function deployAndWatch(ctx, state) {
     const failure2 = `lost track of deployment ${started.id}: ${errorText(e)}. The Worker finishes it on its own; see GET /api/state.`;
     return { command: "deploy", deploymentId: started.id, version: version2, failure: failure2, timeline: timeline.entries };
   }
+}
+
+// control/restore-standby.ts
+var UNPROTECTING = ["failed", "rolled_back", "aborted", "rolled_back_manually"];
+var POLL_MS = 1e3;
+var isReady = (s) => s.protection?.failoverTarget === s.standby;
+async function restoreStandby(ctx, outcome, enabled) {
+  const { inputs, client, timeline } = ctx;
+  const skip = (detail) => ({ status: "skipped", detail });
+  if (!outcome.result || !UNPROTECTING.includes(outcome.result)) {
+    const state2 = outcome.state;
+    return state2 && isReady(state2) ? { status: "ready", detail: `${state2.standby} is the failover target: ${state2.protection?.reason ?? ""}` } : skip("nothing to restore");
+  }
+  if (!enabled) return skip("restore-standby is false");
+  if (!inputs.deployCommand) return skip("no deploy-command to redeploy the idle color with");
+  const deadline = Date.now() + inputs.timeoutSeconds * 1e3;
+  let state;
+  try {
+    state = await deployableState(ctx, deadline);
+  } catch (e) {
+    return skip(`not restored: ${errorText(e)}`);
+  }
+  const color = state.standby;
+  const version2 = state.colors[state.active].version;
+  if (!version2) return { status: "unavailable", detail: `the version ${state.active} serves is not known` };
+  if (isReady(state)) return { status: "ready", detail: `${color} is already the failover target` };
+  const target = { color, version: version2, origin: state.colors[color].origin };
+  let run2;
+  try {
+    run2 = await ctx.log.group(
+      `restore the standby: deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version2})`,
+      () => runDeployCommand(inputs.deployCommand, target)
+    );
+  } catch (e) {
+    return { status: "unavailable", detail: `deploy-command could not start: ${errorText(e)}` };
+  }
+  const { exitCode } = run2;
+  timeline.add("restore-standby", `deploy-command put ${version2} on ${color}: exit ${exitCode}`);
+  if (exitCode !== 0) return { status: "unavailable", detail: `deploy-command exited with ${exitCode}` };
+  for (; ; ) {
+    const now = await client.state();
+    if (isReady(now) && now.standby === color) {
+      const detail = `${color} runs ${version2} and is the failover target again: ${now.protection?.reason ?? ""}`;
+      timeline.add("standby", `ready: ${detail}`);
+      return { status: "ready", detail };
+    }
+    if (Date.now() + POLL_MS > deadline) {
+      const detail = `${color} not ready within timeout-seconds: ${now.protection?.reason ?? "no protection reported"}`;
+      timeline.add("standby", `unavailable: ${detail}`);
+      return { status: "unavailable", detail };
+    }
+    await sleep4(POLL_MS);
+  }
+}
+
+// action/auth.ts
+var REFRESH_BEFORE_MS = 6e4;
+var FALLBACK_LIFETIME_MS = 5 * 6e4;
+function expiry(jwt) {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
+    if (typeof payload.exp === "number") return payload.exp * 1e3;
+  } catch {
+  }
+  return Date.now() + FALLBACK_LIFETIME_MS;
+}
+var defaultAudience = (workerUrl) => new URL(workerUrl).origin;
+function tokenSource(token, audience) {
+  if (token) {
+    setSecret(token);
+    return async () => token;
+  }
+  let cached2 = null;
+  return async () => {
+    if (!cached2 || cached2.expiresAt - Date.now() < REFRESH_BEFORE_MS) {
+      const jwt = await getIDToken(audience).catch((e) => {
+        throw new Error(
+          `no \`token\` input and no GitHub OIDC token for audience "${audience}" (${e.message}). Grant the job \`permissions: id-token: write\`, or pass \`token\`.`
+        );
+      });
+      cached2 = { jwt, expiresAt: expiry(jwt) };
+    }
+    return cached2.jwt;
+  };
 }
 
 // control/operate.ts
@@ -51884,7 +51954,7 @@ async function rollbackAndRecord(ctx) {
 }
 async function status({ client, timeline }) {
   const state = await client.state();
-  const latest = state.history[0]?.status ?? "";
+  const latest = state.history.find((h) => h.kind !== "standby")?.status ?? "";
   return {
     command: "status",
     // The most recent deployment's or rollback's outcome; none while one is running.
@@ -51945,6 +52015,8 @@ var InputsSchema = object({
   command: preprocess(blank, _enum(COMMANDS).default("deploy")),
   version: preprocess((v) => v || process.env.GITHUB_SHA || "", string2()),
   deployCommand: string2(),
+  /** unset: true when deploy-command is set (resolved below). */
+  restoreStandby: preprocess(blank, yamlBoolean.optional()),
   autoPromote: preprocess(blank, yamlBoolean.default(true)),
   watchSeconds: optional2(coerce_exports.number().pipe(DeploymentRequest.shape.watchSeconds.unwrap())),
   promotionTimeoutSeconds: optional2(coerce_exports.number().pipe(DeploymentRequest.shape.promotionTimeoutSeconds.unwrap())),
@@ -51971,7 +52043,10 @@ var INPUT_NAMES = Object.keys(InputsSchema.shape).map(inputName);
 function readInputs() {
   const raw = Object.fromEntries(Object.keys(InputsSchema.shape).map((k) => [k, getInput(inputName(k))]));
   const parsed = InputsSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const i = parsed.data;
+    return { ...i, restoreStandby: i.restoreStandby ?? i.deployCommand !== "" };
+  }
   const issues = parsed.error.issues.map((i) => {
     const [key, ...rest] = i.path.map(String);
     return `${[inputName(key ?? "inputs"), ...rest].join(".")}: ${i.message}`;
@@ -52065,6 +52140,11 @@ function addTrafficSteps(d) {
 function addMirror(d) {
   const m = d.mirror;
   if (!m || m.status === "off") return;
+  if (m.status === "unsupported") {
+    summary.addHeading("Mirrored live traffic: unsupported", 3);
+    summary.addRaw(`<p>${esc2(m.detail)}</p>`, true);
+    return;
+  }
   summary.addHeading(`Mirrored live traffic (${esc2(m.percent)} % of ingest): ${esc2(m.status)}`, 3);
   summary.addTable([
     header("copies answered", "accepted (2xx)", "skipped at the bound", "5xx", "timeouts", "p95 ms (\u2264 bucket)"),
@@ -52122,6 +52202,11 @@ async function writeReport(o, workerUrl) {
     summary.addHeading("deploy-command output (last lines)", 3);
     summary.addCodeBlock(esc2(o.deployCommand.tail.join("\n")));
   }
+  if (o.standby) {
+    const mark = o.standby.status === "ready" ? "\u{1F6E1}\uFE0F" : o.standby.status === "unavailable" ? "\u26A0\uFE0F" : "";
+    summary.addHeading(`Standby: ${esc2(o.standby.status)}`, 3);
+    summary.addRaw(`<p>${mark} ${esc2(o.standby.detail)}</p>`, true);
+  }
   if (o.state?.flagInSync === false) {
     const f = o.state.flagSync;
     summary.addRaw(
@@ -52159,7 +52244,8 @@ function setOutputs(o) {
     "active-color": o.activeColor,
     "previous-color": o.previousColor,
     "deployment-id": o.deploymentId,
-    version: o.version
+    version: o.version,
+    standby: o.standby?.status
   };
   for (const [name, value] of Object.entries(outputs)) if (value !== void 0) setOutput(name, value);
 }
@@ -52175,7 +52261,15 @@ async function run() {
     const token = tokenSource(inputs.token, inputs.oidcAudience || defaultAudience(inputs.workerUrl));
     const client = new ControlClient(workerUrl, token, runHeaders(), CREDENTIAL_HINT);
     const deployInputs = { ...inputs, sha: process.env.GITHUB_SHA, actor: process.env.GITHUB_ACTOR };
-    outcome = await commands[command]({ inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints });
+    const ctx = { inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints };
+    outcome = await commands[command](ctx);
+    try {
+      outcome.standby = await restoreStandby(ctx, outcome, inputs.restoreStandby);
+    } catch (e) {
+      outcome.standby = { status: "unavailable", detail: `could not restore the standby: ${errorText(e)}` };
+    }
+    const note = outcome.standby.status === "ready" ? info : warning;
+    note(`standby: ${outcome.standby.status} \u2014 ${outcome.standby.detail}`);
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

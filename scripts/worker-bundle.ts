@@ -13,8 +13,10 @@ const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
  * What `npm run check` lets the Worker's upload (all modules) grow to. Startup on Cloudflare grows with the
  * script's size; raise this on purpose, in the commit that needs it, never to silence the check.
  * 620 KiB: the edge spool (docs/spool.md: router write, queue consumer, controller store) added 15 KiB to 594.
+ * 640 KiB: protection (docs/protection.md: the standby check, the idempotency proof, the dashboard's banner)
+ * added 16 KiB to 610.
  */
-export const BUNDLE_BUDGET_BYTES = 620 * 1024;
+export const BUNDLE_BUDGET_BYTES = 640 * 1024;
 
 export interface BundleModule {
   type: "ESModule" | "Text" | "Data" | "CompiledWasm";
