@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { STANDBY_ROUNDS, type State } from "../../shared";
 import { sleep } from "../../test/support/api";
+import { until } from "../../test/support/matrix";
 import { type Stack, startStack } from "../../test/support/stack";
 import { type Receiver, startReceiver } from "../../test/support/webhook-receiver";
 
@@ -15,14 +16,10 @@ let s: Stack;
 let hook: Receiver;
 beforeAll(async () => {
   hook = await startReceiver({ secret: SECRET });
+  const notify = { NOTIFY_URLS: hook.url, NOTIFY_SECRET: SECRET };
   s = await startStack({
     drainSeconds: 0,
-    vars: {
-      HEALTH_INTERVAL_MS: String(INTERVAL_MS),
-      DRAIN_QUIET_SECONDS: "0",
-      NOTIFY_URLS: hook.url,
-      NOTIFY_SECRET: SECRET,
-    },
+    vars: { HEALTH_INTERVAL_MS: String(INTERVAL_MS), DRAIN_QUIET_SECONDS: "0", ...notify },
   });
 });
 afterAll(async () => {
@@ -30,14 +27,11 @@ afterAll(async () => {
   await hook?.close();
 });
 
-async function until(what: string, ok: (st: State) => boolean, timeoutMs = 15_000): Promise<State> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const st = await s.control.state();
-    if (ok(st)) return st;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}: ${JSON.stringify(st.protection)}`);
-    await sleep(50);
-  }
+/** The controller's state once `ok` holds of it. */
+async function stateWhen(what: string, ok: (st: State) => boolean, timeoutMs = 15_000): Promise<State> {
+  let last = await s.control.state();
+  await until(what, async () => ok((last = await s.control.state())), timeoutMs);
+  return last;
 }
 
 const types = () => hook.payloads.map((p) => p.type).filter((t) => t.startsWith("standby."));
@@ -63,7 +57,7 @@ test("after a failed deployment: no failover target until the idle color runs th
   s.platforms.green.setFaults({});
   s.platforms.green.setVersion("v1");
   const healthyAt = Date.now();
-  st = await until("green is a failover target", (x) => x.protection?.failoverTarget === "green");
+  st = await stateWhen("green is a failover target", (x) => x.protection?.failoverTarget === "green");
   const ms = Date.now() - healthyAt;
   console.log(
     `[standby] idle healthy on the active release → failoverTarget set: ${ms} ms (HEALTH_INTERVAL_MS ${INTERVAL_MS})`,
@@ -92,7 +86,7 @@ test("after a failed deployment: no failover target until the idle color runs th
 
   // Green's release changes: it loses the standing at the next health check.
   s.platforms.green.setVersion("v9");
-  st = await until("green is no failover target", (x) => x.protection?.failoverTarget === null);
+  st = await stateWhen("green is no failover target", (x) => x.protection?.failoverTarget === null);
   expect(st.protection?.reason).toContain("green now runs v9 (configHash c1), not v1 (configHash c1)");
   expect(st.history[0]).toMatchObject({ kind: "standby", status: "unavailable" });
   const deadline = Date.now() + 10_000;
@@ -101,7 +95,7 @@ test("after a failed deployment: no failover target until the idle color runs th
   const ready = hook.payloads.find((p) => p.type === "standby.ready");
   expect(ready?.event).toMatchObject({ active: "blue", standby: "green", failoverTarget: "green", version: "v1" });
   s.platforms.green.setVersion("v1");
-  await until("green is a failover target again", (x) => x.protection?.failoverTarget === "green");
+  await stateWhen("green is a failover target again", (x) => x.protection?.failoverTarget === "green");
 });
 
 test("after a manual rollback: the color traffic left earns its standing back the same way", async () => {
@@ -113,7 +107,7 @@ test("after a manual rollback: the color traffic left earns its standing back th
   expect(st.protection).toMatchObject({ failoverTarget: null });
   expect(st.protection?.reason).toMatch(/^rolled back manually: traffic blue → green/);
   // Blue runs v1, green's release: it passes the rounds and becomes the failover target.
-  st = await until("blue is a failover target", (x) => x.protection?.failoverTarget === "blue");
+  st = await stateWhen("blue is a failover target", (x) => x.protection?.failoverTarget === "blue");
   expect(st.history[0]).toMatchObject({ kind: "standby", status: "ready", to: "blue" });
   // Earned afresh: rounds green passed earlier (on the same release) do not count for blue.
   expect(Date.now() - rolledAt).toBeGreaterThanOrEqual((STANDBY_ROUNDS - 1) * INTERVAL_MS * 0.9);
@@ -121,15 +115,17 @@ test("after a manual rollback: the color traffic left earns its standing back th
 
 test("a failed readiness round resets the count and waits before it probes again", async () => {
   s.platforms.blue.setVersion("v8");
-  await until("blue is no failover target", (x) => x.protection?.failoverTarget === null);
+  await stateWhen("blue is no failover target", (x) => x.protection?.failoverTarget === null);
   s.platforms.blue.setFaults({ errorRate: 1 });
   const before = s.platforms.blue.stats.ingestRequests;
   s.platforms.blue.setVersion("v1");
-  const st = await until("a round failed", (x) => (x.protection?.reason ?? "").includes("failed a readiness round"));
+  const st = await stateWhen("a round failed", (x) =>
+    (x.protection?.reason ?? "").includes("failed a readiness round"),
+  );
   expect(st.protection?.failoverTarget).toBeNull();
   await sleep(4 * INTERVAL_MS);
   // One round of three batches, then nothing until RETRY_AFTER_INTERVALS have passed.
   expect(s.platforms.blue.stats.ingestRequests - before).toBe(3);
   s.platforms.blue.setFaults({});
-  await until("blue is a failover target", (x) => x.protection?.failoverTarget === "blue", 20_000);
+  await stateWhen("blue is a failover target", (x) => x.protection?.failoverTarget === "blue", 20_000);
 });
