@@ -241,6 +241,7 @@ describe.sequential("run()", () => {
       "previous-color": "blue",
       "deployment-id": waiting.id,
       version: "v3",
+      standby: "ready",
     });
     expect(r.summary).toContain("Blue/green promote: succeeded");
   });
