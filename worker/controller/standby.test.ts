@@ -30,7 +30,14 @@ afterAll(async () => {
 /** The controller's state once `ok` holds of it. */
 async function stateWhen(what: string, ok: (st: State) => boolean, timeoutMs = 15_000): Promise<State> {
   let last = await s.control.state();
-  await until(what, async () => ok((last = await s.control.state())), timeoutMs);
+  await until(
+    what,
+    async () => {
+      last = await s.control.state();
+      return ok(last);
+    },
+    timeoutMs,
+  );
   return last;
 }
 
