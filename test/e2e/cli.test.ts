@@ -124,8 +124,10 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toContain(`${standby} serves`);
     expect(await servedBy()).toBe(standby);
-    const history = await cli("history", "--limit", "1", "--json");
+    // The rollback, and the standby entry it leaves on top: the color traffic left is no failover target.
+    const history = await cli("history", "--limit", "2", "--json");
     expect(JSON.parse(history.stdout)).toMatchObject([
+      { kind: "standby", status: "unavailable", from: standby, to: active },
       { kind: "rollback", from: active, to: standby, reason: expect.stringContaining("cli test") },
     ]);
   });
