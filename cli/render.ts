@@ -1,6 +1,6 @@
 // How the state reads on a terminal: `status` prints it, `status --watch` redraws it on every event.
 import { seconds } from "../control/timing";
-import { COLORS, type Deployment, type HistoryEntry, type State } from "../shared";
+import { COLORS, type Color, type Deployment, type HistoryEntry, type State } from "../shared";
 import type { Paint, Terminal } from "./terminal";
 
 const HISTORY_ROWS = 5;
@@ -20,9 +20,13 @@ const STATUS_PAINT: Record<string, Paint> = {
   awaiting_decision: "yellow",
 };
 
-/** Whether routers may fail over, and to which color (the flag's `failover`, absent meaning yes). */
-export function protection(state: State): string {
-  return state.flag.failover === false ? "none: no failover target" : `failover to ${state.standby}`;
+/** Where requests may fail over now (null: nowhere), and in words, with since when and why when nowhere. */
+export function protection(state: State): { target: Color | null; text: string } {
+  const p = state.protection;
+  // An older controller has no `protection`: the flag's `failover` says it (absent meaning yes).
+  const target = p ? p.failoverTarget : state.flag.failover === false ? null : state.standby;
+  if (target) return { target, text: `failover to ${target}` };
+  return { target, text: `none${p?.since ? ` since ${time(p.since)}` : ""}: ${p?.reason ?? "no failover target"}` };
 }
 
 /** The top lines: who serves what, the flag, the routers' convergence, protection. */
@@ -34,7 +38,8 @@ function overview(t: Terminal, s: State): string[] {
     conv && conv.share !== null
       ? `${pct(conv.share)} of router traffic on epoch ${conv.epoch}`
       : `no router traffic reported lately (epoch ${s.epoch})`;
-  const guard = s.flag.failover === false ? t.paint("yellow", protection(s)) : protection(s);
+  const p = protection(s);
+  const guard = p.target ? p.text : t.paint("yellow", p.text);
   const lines = [
     `${t.paint("bold", "Active")}      ${t.paint("bold", s.active)}  ${active.version ?? "?"}  (epoch ${s.epoch}, flag ${sync})`,
     `Routers     ${routers}`,
@@ -114,7 +119,7 @@ export function renderState(t: Terminal, s: State, url: string): string[] {
 export function changeLines(prev: State | null, s: State): string[] {
   const lines: string[] = [];
   const serving = (x: State) =>
-    `active=${x.active} version=${x.colors[x.active].version ?? "?"} epoch=${x.epoch} protection=${x.flag.failover === false ? "none" : x.standby}`;
+    `active=${x.active} version=${x.colors[x.active].version ?? "?"} epoch=${x.epoch} protection=${protection(x).target ?? "none"}`;
   if (!prev || serving(prev) !== serving(s)) lines.push(`${new Date().toISOString()} ${serving(s)}`);
   const d = s.deployment;
   if (!d) return lines;

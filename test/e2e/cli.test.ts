@@ -105,6 +105,10 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     const state = await stack.control.state();
     expect(state.active).toBe(before);
     expect(state.deployment).toMatchObject({ version: "v-crash", status: "rolled_back" });
+    // The idle color runs the dead release: no failover target, and status says since when and why.
+    expect(state.protection?.failoverTarget).toBeNull();
+    const status = await cli("status");
+    expect(status.stdout).toMatch(/Protection\s+none since \d\d:\d\d:\d\d: \S.*/);
   });
 
   test("deploy of a good release ends 0, with progress on stderr and the summary on stdout", async () => {
