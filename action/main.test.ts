@@ -199,9 +199,11 @@ describe.sequential("run()", () => {
     const deploys = h.deployer.deploys.length;
     const recorded = h.github.deployments.length;
 
-    const r = await h.run(deployInputs("v3"));
+    // restore-standby on: still nothing to restore, since nothing reached the idle color.
+    const r = await h.run(deployInputs("v3", { "restore-standby": "true" }));
     expect(r.failed).toBe(true);
-    expect(r.outputs).toMatchObject({ result: "failed", version: "v3" });
+    expect(r.outputs).toMatchObject({ result: "failed", version: "v3", standby: "skipped" });
+    expect(r.log).toContain("standby: skipped — nothing reached the idle color");
     expect(r.log).toContain(`::error::another deployment is running: ${id} (version v-other to green, validating`);
     expect(r.log).toContain(`deployment-id: ${id}`);
     expect(h.deployer.deploys.length).toBe(deploys);

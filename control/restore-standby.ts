@@ -33,6 +33,10 @@ export async function restoreStandby(ctx: CommandContext, outcome: Outcome, enab
       ? { status: "ready", detail: `${state.standby} is the failover target: ${state.protection?.reason ?? ""}` }
       : skip("nothing to restore");
   }
+  // Stopped before anything reached the idle color (a deployment already running, bad credentials).
+  const touched =
+    outcome.deployment !== undefined || outcome.deployCommand !== undefined || outcome.command === "rollback";
+  if (!touched) return skip("nothing reached the idle color");
   if (!enabled) return skip("restore-standby is false");
   if (!inputs.deployCommand) return skip("no deploy-command to redeploy the idle color with");
   const deadline = Date.now() + inputs.timeoutSeconds * 1000;

@@ -47565,6 +47565,8 @@ async function restoreStandby(ctx, outcome, enabled) {
     const state2 = outcome.state;
     return state2 && isReady(state2) ? { status: "ready", detail: `${state2.standby} is the failover target: ${state2.protection?.reason ?? ""}` } : skip("nothing to restore");
   }
+  const touched = outcome.deployment !== void 0 || outcome.deployCommand !== void 0 || outcome.command === "rollback";
+  if (!touched) return skip("nothing reached the idle color");
   if (!enabled) return skip("restore-standby is false");
   if (!inputs.deployCommand) return skip("no deploy-command to redeploy the idle color with");
   const deadline = Date.now() + inputs.timeoutSeconds * 1e3;
