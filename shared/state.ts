@@ -171,7 +171,7 @@ export type SpoolState = z.infer<typeof SpoolState>;
 /** Probe rounds in a row, one per HEALTH_INTERVAL_MS, an idle color on the active release passes to become a failover target again. */
 export const STANDBY_ROUNDS = 3;
 
-/** Whether requests may fail over now, and to where (README "Failover target", docs/protection.md). */
+/** Whether requests may fail over now, and to where (docs/router-and-failover.md, docs/protection.md). */
 export const Protection = z.object({
   /** the idle color when the flag lets routers fail over to it; null: the active color runs unprotected. */
   failoverTarget: Color.nullable(),
