@@ -52,6 +52,11 @@ export interface Env {
   SPOOL_DELIVERY_CONCURRENCY?: string;
   SPOOL_RETRY_MAX_SECONDS?: string;
   SPOOL_DEAD_LETTER_QUEUE?: string;
+  KV_FALLBACK_MS?: string;
+  /** `on` (default) or `off`: isolates report counts and read the flag through their location's tier. */
+  LOCATION_TIER?: string;
+  /** the per-location tier (class LocationTier); typed where it is used: tier/stub.ts. */
+  LOCATIONS?: DurableObjectNamespace;
 }
 
 export function num(value: string | undefined, fallback: number): number {
@@ -71,6 +76,10 @@ function parse(env: Env) {
     /** the distinct canary paths: router counters keep one entry each, plus `other`. */
     canaryPaths: new Set(canaryTargets.map((t) => t.path)),
     flagCacheMs: num(env.FLAG_CACHE_MS, 1000),
+    /** how often KV is read while the fast path answers (never more often than FLAG_CACHE_MS). */
+    kvFallbackMs: num(env.KV_FALLBACK_MS, 30_000),
+    /** reports and flag reads go through the location's tier (needs the LOCATIONS binding). */
+    locationTier: env.LOCATION_TIER?.trim().toLowerCase() !== "off" && env.LOCATIONS !== undefined,
     maxBodyBytes: num(env.MAX_BODY_BYTES, 20_971_520),
     replayBufferBytes: num(env.REPLAY_BUFFER_BYTES, 4_194_304),
     failoverOn: failoverOn(env.FAILOVER_ON),

@@ -10,6 +10,7 @@ import { consumeSpool } from "./spool/consume";
 import type { SpoolMessage } from "./spool/message";
 
 export { DeploymentController } from "./controller/object";
+export { LocationTier } from "./tier/object";
 
 const app = new Hono<{ Bindings: Env }>();
 

@@ -50,7 +50,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     "--show-interactive-dev-session=false",
     "--log-level",
     "info",
-    ...Object.entries(opts.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    // Many tests write KV by hand and expect routers to read it per FLAG_CACHE_MS: test Workers read KV as
+    // often as before unless a test sets KV_FALLBACK_MS (worker/flag and test/sim test the fallback itself).
+    ...Object.entries({ KV_FALLBACK_MS: "0", ...opts.vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,

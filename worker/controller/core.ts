@@ -17,6 +17,7 @@ import { EventHub } from "../http/event-hub";
 import { Notifier } from "../notify/notifier";
 import { emptySamples, type ProbeTarget, type Samples } from "../validation/probes";
 import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
+import { Coverage } from "./coverage";
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
 import {
@@ -74,6 +75,8 @@ export { iso };
 export class Core {
   s!: Persisted;
   readonly traffic = new Traffic();
+  /** which edge locations report counts, and when they last did (a watch's evidence coverage). */
+  readonly coverage = new Coverage();
   /** The active color's health streaks and recent router counts, judged outside deployments. */
   readonly active = new ActiveWatch();
   readonly hub = new EventHub();

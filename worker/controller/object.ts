@@ -93,7 +93,7 @@ export class DeploymentController extends DurableObject<Env> {
     return rollback(this.core, req, actor);
   }
 
-  /** Router counters, at most once a second per isolate. */
+  /** Router counters, at most once a second per isolate (without a location tier). */
   async report(batches: CounterFlush[]): Promise<void> {
     takeReport(this.core, batches);
   }
@@ -114,6 +114,16 @@ export class DeploymentController extends DurableObject<Env> {
   spoolReplayed(messages: SpoolMessage[]): void {
     this.core.spool.replayed(messages);
     this.core.hub.broadcast("state", this.core.snapshot());
+  }
+
+  /**
+   * A location tier's exchange, at most once a second per location: its isolates' merged counts in, the
+   * current flag out (the fast path), in one request.
+   */
+  async exchange(batches: CounterFlush[], location: string): Promise<Flag> {
+    this.core.coverage.seen(location);
+    takeReport(this.core, batches);
+    return this.core.s.flag;
   }
 
   // ---------- audit log (worker/audit) ----------

@@ -1,5 +1,6 @@
 import { DEFAULT_THRESHOLDS, type Deployment } from "../../shared";
 import type { Core } from "./core";
+import { covered } from "./coverage";
 import { emptyEvidence, judgeEvidence } from "./evidence";
 import { addProbe } from "./probe-log";
 import { splitStep } from "./step-record";
@@ -19,7 +20,7 @@ const LOW_TRAFFIC = "low traffic";
 export async function judgeWatch(core: Core, d: Deployment, at: string): Promise<void> {
   // Deployments stored by an older version lack the newer thresholds.
   const t = { ...DEFAULT_THRESHOLDS, ...d.thresholds };
-  const v = judgeEvidence(d.watch ?? emptyEvidence(), t);
+  const v = covered(core.coverage, d, judgeEvidence(d.watch ?? emptyEvidence(), t));
   if (v.kind === "fail") {
     addProbe(d, { phase: "post", check: v.check, ok: false, at, detail: v.reason });
     return breach(core, d, v.check, v.reason);

@@ -9,6 +9,12 @@ export const FAST_PATH_TTL_MS = 1000;
 export const FAST_PATH_TIMEOUT_MS = 1000;
 /** A refresh still running after this is taken for lost (a cancelled request's I/O never settles). */
 export const REFRESH_STALL_MS = 5 * FAST_PATH_TIMEOUT_MS;
+/**
+ * A fast path answers while its newest flag was read from the controller less than this long ago; then KV
+ * is only a fallback (KV_FALLBACK_MS). Past it (the controller or the way to it fails), KV is read per
+ * FLAG_CACHE_MS again.
+ */
+export const ANSWERING_MS = 3 * FAST_PATH_TTL_MS;
 /** Header on the cached entry: when the controller was read (unix ms), so a hit is judged by its true age. */
 const READ_AT = "x-flag-read-at";
 
@@ -24,11 +30,29 @@ export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+/**
+ * A fast path for the flag beside KV (never awaited): the flag it knows, refreshed in the background, and
+ * whether it answers (then KV is only a fallback). Its reads and failures are counted for /healthz.
+ */
+export interface FastPath<E> {
+  peek(env: E, ctx: WaitUntil, now?: number): Flag | null;
+  answering(now: number): boolean;
+  readonly reads: number;
+  readonly failures: number;
+  readonly cacheHits: number;
+}
+
 interface Known {
   flag: Flag;
   /** the controller read it this long ago at most: reused until then. */
   freshUntil: number;
+  /** when the controller was read (unix ms). */
+  readAt: number;
 }
+
+/** Whether a flag the controller answered at `readAt` still makes the fast path an answering one. */
+export const answeringSince = (readAt: number | undefined, now: number): boolean =>
+  readAt !== undefined && now - readAt < ANSWERING_MS;
 
 /** The cache entry of a controller answer read at `readAt` (unix ms). */
 export const cacheEntry = (flag: Flag, readAt: number): Response =>
@@ -76,6 +100,10 @@ export class FastFlag {
     return this.known?.flag ?? null;
   }
 
+  answering(now = Date.now()): boolean {
+    return answeringSince(this.known?.readAt, now);
+  }
+
   private async refresh({ read, cache: open, key }: FastPathIo): Promise<void> {
     const cache = await open().catch(() => null);
     if (cache && (await this.fromCache(cache, key))) return;
@@ -90,7 +118,7 @@ export class FastFlag {
       return;
     }
     // Aged from when the read started: the flag may have changed since then.
-    this.known = { flag, freshUntil: started + FAST_PATH_TTL_MS };
+    this.known = { flag, freshUntil: started + FAST_PATH_TTL_MS, readAt: started };
     await cache?.put(key, cacheEntry(flag, started)).catch(() => undefined);
   }
 
@@ -102,7 +130,7 @@ export class FastFlag {
     const parsed = Flag.safeParse(await hit.json().catch(() => null));
     if (!parsed.success || !Number.isFinite(readAt) || Date.now() >= readAt + FAST_PATH_TTL_MS) return false;
     this.cacheHits++;
-    this.known = { flag: parsed.data, freshUntil: readAt + FAST_PATH_TTL_MS };
+    this.known = { flag: parsed.data, freshUntil: readAt + FAST_PATH_TTL_MS, readAt };
     return true;
   }
 }

@@ -1,8 +1,8 @@
 import type { Flag } from "../../shared/schemas";
 import { controller } from "../controller/stub";
-import { type Env, fastPathOn } from "../env";
+import { config, type Env, fastPathOn } from "../env";
 import type { FlagCache } from "./cache";
-import type { FastFlag, FastPathIo, WaitUntil } from "./fast";
+import type { FastFlag, FastPath, FastPathIo, WaitUntil } from "./fast";
 
 /**
  * The epoch fence: of the flags a router learns (KV's, the fast path's), it routes by the one with the
@@ -27,26 +27,41 @@ export class EpochFence {
   }
 }
 
+/** Today's fast path: the location's Cache API, else the controller's `currentFlag`. */
+export function cacheFastPath(fast: FastFlag, where: (env: Env) => Pick<FastPathIo, "cache" | "key">): FastPath<Env> {
+  return {
+    peek: (env, ctx, now) => fast.peek(() => ({ ...where(env), read: () => controller(env).currentFlag() }), ctx, now),
+    answering: (now) => fast.answering(now),
+    get reads() {
+      return fast.reads;
+    },
+    get failures() {
+      return fast.failures;
+    },
+    get cacheHits() {
+      return fast.cacheHits;
+    },
+  };
+}
+
 /**
- * Where a router learns the flag: KV (read at most once per FLAG_CACHE_MS, awaited as before) and, with
- * FLAG_FAST_PATH on, the controller's flag through the fast path (never awaited), fenced by epoch.
+ * Where a router learns the flag: with FLAG_FAST_PATH on, the fast path (never awaited), and KV, read at
+ * most once per FLAG_CACHE_MS, awaited as before; fenced by epoch. While the fast path answers, KV is read
+ * at most every KV_FALLBACK_MS: a KV write takes 60 s or more to spread, so reading it more often while the
+ * fast path carries the flag buys nothing and is billed.
  */
 export class FlagSource {
   readonly fence = new EpochFence();
 
   constructor(
     readonly kv: FlagCache,
-    readonly fast: FastFlag,
-    /** the cache a location shares, and its key, for this Worker's controller. */
-    private readonly where: (env: Env) => Pick<FastPathIo, "cache" | "key">,
+    readonly fast: FastPath<Env>,
   ) {}
 
   async get(env: Env, kv: KVNamespace, flagCacheMs: number, ctx: WaitUntil | undefined): Promise<Flag> {
-    const fromKv = await this.kv.get(kv, flagCacheMs);
-    const fromFast =
-      ctx && fastPathOn(env)
-        ? this.fast.peek(() => ({ ...this.where(env), read: () => controller(env).currentFlag() }), ctx)
-        : null;
-    return this.fence.pick(fromKv, fromFast);
+    const now = Date.now();
+    const fromFast = ctx && fastPathOn(env) ? this.fast.peek(env, ctx, now) : null;
+    const kvMs = fromFast && this.fast.answering(now) ? Math.max(flagCacheMs, config(env).kvFallbackMs) : flagCacheMs;
+    return this.fence.pick(await this.kv.get(kv, kvMs, now), fromFast);
   }
 }

@@ -18,7 +18,7 @@ test("outcomes per color, per path (the caller's bounded keys), with timeouts an
     other: { requests: 1, errors5xx: 1 },
   });
   expect(batch?.colors.green).toMatchObject({ requests: 1, failovers: 1, paths: { "/v1/logs": { requests: 1 } } });
-  expect(c.totals).toEqual({ timeouts: 1, ejections: 1 });
+  expect(c.totals).toEqual({ timeouts: 1, ejections: 1, dropped: 0 });
   // Flushed: nothing again until new outcomes.
   expect(c.take(20_000)).toEqual([]);
 });
@@ -64,4 +64,30 @@ test("mirrored copies are counted apart from served traffic, with skipped copies
     latency: [0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0],
   });
   expect(batch?.colors.blue.mirrored).toBeUndefined();
+});
+
+test("a failed flush's counts, put back, leave with the next flush; what the bound gives up is counted", () => {
+  const c = new Counters();
+  c.record(5, "green", "/ingest", 500, 12, false, false);
+  c.record(5, "green", "/ingest", 200, 12, false, false);
+  const failed = c.take(10_000);
+  // The report failed: its counts go back, and the next window's join them.
+  c.add(failed);
+  expect(c.pending()).toBe(2);
+  c.record(5, "green", "/ingest", 200, 7, false, false);
+  c.record(6, "blue", "/ingest", 200, 7, false, false);
+  expect(c.take(10_500), "not again within a second of the failed flush").toEqual([]);
+  const next = c.take(11_000);
+  const green = next.find((b) => b.epoch === 5)?.colors.green;
+  expect(green).toMatchObject({ requests: 3, errors5xx: 1, paths: { "/ingest": { requests: 3, errors5xx: 1 } } });
+  expect(green?.latency.reduce((a, b) => a + b, 0)).toBe(3);
+  // The window starts where the failed one did: evidence age is not hidden.
+  expect(next[0]?.from).toBe(failed[0]?.from);
+  expect(c.totals.dropped).toBe(0);
+  // Past MAX_EPOCHS the oldest epoch's counts are given up, and counted as dropped.
+  for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) c.record(epoch, "blue", "/ingest", 200, 5, false, false);
+  const late = next.find((b) => b.epoch === 5);
+  if (late) c.add([{ ...late, epoch: 0 }]);
+  c.record(MAX_EPOCHS + 1, "blue", "/ingest", 200, 5, false, false);
+  expect(c.totals.dropped).toBe(4);
 });

@@ -1,5 +1,6 @@
 import { bucketOf, emptyHistogram } from "../../shared/latency";
 import type { Color, ColorCounters, CounterFlush, MirrorCounters } from "../../shared/schemas";
+import { mergeColor } from "./merge";
 
 const FLUSH_INTERVAL_MS = 1000;
 /** The path key for every request outside the configured CANARY paths (keeps the set bounded). */
@@ -41,8 +42,11 @@ export class Counters {
   private windows = new Map<number, Window>();
   private windowStart = 0;
   private lastFlush = 0;
-  /** Totals since this isolate started, for /healthz. */
-  readonly totals = { timeouts: 0, ejections: 0 };
+  /**
+   * Totals since this isolate started, for /healthz. `dropped`: requests whose counts were given up (an
+   * epoch pushed out past MAX_EPOCHS while flushes failed), so a loss of evidence is never silent.
+   */
+  readonly totals = { timeouts: 0, ejections: 0, dropped: 0 };
 
   /** Random id of this isolate (created lazily: no randomness allowed at global scope). */
   get isolate(): string {
@@ -50,15 +54,52 @@ export class Counters {
     return this.id;
   }
 
-  private counters(epoch: number, color: Color): ColorCounters {
-    if (this.windows.size === 0) this.windowStart = Date.now();
+  private window(epoch: number, from = Date.now()): Window {
+    if (this.windows.size === 0 || from < this.windowStart) this.windowStart = from;
     let w = this.windows.get(epoch);
     if (!w) {
-      if (this.windows.size >= MAX_EPOCHS) this.windows.delete(Math.min(...this.windows.keys()));
+      if (this.windows.size >= MAX_EPOCHS) {
+        const oldest = Math.min(...this.windows.keys());
+        const gone = this.windows.get(oldest);
+        this.totals.dropped += (gone?.blue.requests ?? 0) + (gone?.green.requests ?? 0);
+        this.windows.delete(oldest);
+      }
       w = { blue: empty(), green: empty() };
       this.windows.set(epoch, w);
     }
-    return w[color];
+    return w;
+  }
+
+  private counters(epoch: number, color: Color): ColorCounters {
+    return this.window(epoch)[color];
+  }
+
+  /**
+   * Adds flushed batches back in: a flush that failed (sent again with the next one), or, in a location
+   * tier, its isolates' batches merged. Bounded like recording: per epoch, per color, per path key.
+   */
+  add(batches: readonly CounterFlush[]): void {
+    for (const b of batches) {
+      if (this.windows.size >= MAX_EPOCHS && !this.windows.has(b.epoch) && b.epoch < Math.min(...this.windows.keys())) {
+        this.totals.dropped += b.colors.blue.requests + b.colors.green.requests;
+        continue;
+      }
+      const w = this.window(b.epoch, b.from);
+      mergeColor(w.blue, b.colors.blue, pathKey);
+      mergeColor(w.green, b.colors.green, pathKey);
+    }
+  }
+
+  /** Whether anything is counted and not yet taken. */
+  get waiting(): boolean {
+    return this.windows.size > 0;
+  }
+
+  /** Requests counted and not yet taken (what a failed flush kept, say). */
+  pending(): number {
+    let n = 0;
+    for (const w of this.windows.values()) n += w.blue.requests + w.green.requests;
+    return n;
   }
 
   /** One attempt's outcome; `path` is a CANARY path or OTHER_PATH (at most MAX_PATHS keys are kept). */

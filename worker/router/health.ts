@@ -2,7 +2,7 @@ import { otherColor } from "../../shared";
 import { flagCache } from "../flag/cache";
 import { spoolTotals } from "../spool/write";
 import { bufferedBytes } from "./body";
-import { flagSource, isolate } from "./isolate";
+import { flagSources, isolate } from "./isolate";
 import { mirrorsInFlight } from "./mirror";
 
 /**
@@ -23,9 +23,11 @@ export const routerHealth = () => ({
   isolate: isolate.counters.isolate,
   flagReads: flagCache.reads,
   flagReadErrors: flagCache.readErrors,
-  fastPathReads: flagSource.fast.reads,
-  fastPathFailures: flagSource.fast.failures,
-  fastPathCacheHits: flagSource.fast.cacheHits,
+  // The fast path in use (the location tier's, or the cache's): the other one stays at 0.
+  fastPathReads: flagSources.tier.fast.reads + flagSources.cache.fast.reads,
+  fastPathFailures: flagSources.tier.fast.failures + flagSources.cache.fast.failures,
+  fastPathCacheHits: flagSources.cache.fast.cacheHits,
+  droppedCounts: isolate.counters.totals.dropped,
   timeouts: isolate.counters.totals.timeouts,
   ejections: isolate.counters.totals.ejections,
   ejected: isolate.ejection.ejected(),

@@ -6,7 +6,7 @@ import { pathAndQuery, targetUrl } from "../http/paths";
 import { spoolable, spoolWrite } from "../spool/write";
 import { attempt, type Outcome } from "./attempt";
 import { type Body, readBody, releaseBody, uploadAllowanceMs } from "./body";
-import { type Counters, OTHER_PATH } from "./counters";
+import { OTHER_PATH } from "./counters";
 import { ejectable, failed } from "./failover";
 import { idempotencyKey } from "./idempotency";
 import { isolate, type RouterIsolate } from "./isolate";
@@ -25,6 +25,7 @@ type Ctx = Pick<ExecutionContext, "waitUntil">;
 export async function route(request: Request, env: Env, ctx: Ctx, at: RouterIsolate = isolate): Promise<Response> {
   try {
     const cfg = config(env);
+    at.locate?.(request);
     const flag = await at.flag(env, cfg.flagCacheMs, ctx);
     const preview = await previewColor(request, env);
     const body = await readBody(request, cfg.maxBodyBytes, cfg.replayBufferBytes);
@@ -119,7 +120,7 @@ async function forward(
     outcome = await attempt(targetUrl(cfg.origins[standby], target), request.method, headers, body, timeoutMs, signal);
     note(at, cfg, flag.epoch, path, mayFailover, standby, outcome, true);
   }
-  flush(env, ctx, at.counters);
+  flush(env, ctx, at);
 
   const failedOverFrom = served === first ? null : first;
   if (!body.replayable && body.cut === "too_large")
@@ -149,15 +150,20 @@ async function forward(
   return unavailable("origin_unavailable", `no color took the request: ${trail}${why}`, flag.epoch, failedOverFrom);
 }
 
-/** Hands the isolate's counters to the controller after the response, at most once a second. */
-function flush(env: Env, ctx: Ctx, counters: Counters): void {
-  const batches = counters.take();
-  if (batches.length === 0) return;
+/**
+ * Hands the isolate's counters on after the response, at most once a second: to the location tier when the
+ * isolate has one (`at.flush`), else to the controller. A failed report is put back for the next flush
+ * (bounded: Counters keeps per epoch and color, and counts what it must give up).
+ */
+function flush(env: Env, ctx: Ctx, at: RouterIsolate): void {
   try {
+    if (at.flush?.(env, ctx)) return;
+    const batches = at.counters.take();
+    if (batches.length === 0) return;
     ctx.waitUntil(
       controller(env)
         .report(batches)
-        .catch(() => undefined),
+        .catch(() => at.counters.add(batches)),
     );
   } catch {
     // Counting must never fail the request it counts.

@@ -10,6 +10,7 @@ import type { SimEnv } from "./env";
 import { World } from "./locations";
 import { locationCache } from "./sources";
 
+export { LocationTier } from "../../../worker/tier/object";
 export { SimController } from "./controller";
 
 // (test/sim/harness.ts sends it.)

@@ -1,4 +1,5 @@
-import type { FastFlag } from "../../../worker/flag/fast";
+import type { Env } from "../../../worker/env";
+import type { FastPath } from "../../../worker/flag/fast";
 import { Counters } from "../../../worker/router/counters";
 import { Ejection } from "../../../worker/router/ejection";
 import type { RouterIsolate } from "../../../worker/router/isolate";
@@ -8,27 +9,39 @@ import { SOURCES } from "./sources";
 
 const num = (v: string | undefined, fallback: number) => (v ? Number(v) : fallback);
 
-/** One simulated edge location: a router isolate of its own (flag source, counters, ejection). */
+/** One simulated router isolate: its own flag source, counters and ejection, in location `location`. */
 export interface Location extends RouterIsolate {
   index: number;
-  /** its fast path (null when its flag source has none): reads and failures are counted there. */
-  fast: FastFlag | null;
+  location: number;
+  /** its fast path: reads and failures are counted there. */
+  fast: FastPath<Env>;
 }
 
-/** The simulated edge: SIM_LOCATIONS locations sharing one simulated KV propagation. */
+/**
+ * The simulated edge: SIM_ISOLATES router isolates (default one per location) over SIM_LOCATIONS
+ * locations, isolate i in location i % SIM_LOCATIONS, sharing one simulated KV propagation.
+ */
 export class World {
   readonly propagation: Propagation;
+  /** the isolates (`x-sim-location: i` picks isolate i; with one per location, location i's). */
   readonly locations: Location[];
+  readonly locationCount: number;
 
   constructor(env: SimEnv) {
     const source = SOURCES[env.SIM_FLAG_SOURCE ?? "kv"];
     if (!source) throw new Error(`SIM_FLAG_SOURCE ${env.SIM_FLAG_SOURCE}: not one of ${Object.keys(SOURCES)}`);
     this.propagation = new Propagation(env.ROUTING, num(env.SIM_MAX_LAG_MS, 3000), num(env.SIM_SEED, 1));
-    this.locations = Array.from({ length: num(env.SIM_LOCATIONS, 20) }, (_, index) => ({
-      index,
-      ...source({ index, propagation: this.propagation }),
-      counters: new Counters(),
-      ejection: new Ejection(),
-    }));
+    this.locationCount = num(env.SIM_LOCATIONS, 20);
+    this.locations = Array.from({ length: num(env.SIM_ISOLATES, this.locationCount) }, (_, index) => {
+      const location = index % this.locationCount;
+      const counters = new Counters();
+      return {
+        index,
+        location,
+        ...source({ index: location, propagation: this.propagation, counters }),
+        counters,
+        ejection: new Ejection(),
+      };
+    });
   }
 }

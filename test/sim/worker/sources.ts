@@ -1,17 +1,24 @@
+import type { Env } from "../../../worker/env";
 import { FlagCache } from "../../../worker/flag/cache";
+import type { FastPath } from "../../../worker/flag/fast";
 import { FastFlag } from "../../../worker/flag/fast";
-import { FlagSource as Fenced } from "../../../worker/flag/source";
+import { cacheFastPath, FlagSource as Fenced } from "../../../worker/flag/source";
+import type { Counters } from "../../../worker/router/counters";
 import type { RouterIsolate } from "../../../worker/router/isolate";
+import { TierLink } from "../../../worker/tier/link";
+import type { LocationTier } from "../../../worker/tier/object";
 import type { Propagation } from "./propagation";
 
-/** What a location's flag source may use. */
+/** What a simulated isolate's flag source may use: its location, and its own counters. */
 export interface LocationContext {
+  /** the location's index (isolate i runs in location i % SIM_LOCATIONS). */
   index: number;
   propagation: Propagation;
+  counters: Counters;
 }
 
-/** How a simulated location learns the flag: the router's `flag` for that location, and its fast path if any. */
-export type FlagSource = (loc: LocationContext) => { flag: RouterIsolate["flag"]; fast: FastFlag | null };
+/** How a simulated isolate learns the flag (and, with a tier, hands its counts on), and its fast path. */
+export type FlagSource = (loc: LocationContext) => Pick<RouterIsolate, "flag" | "flush"> & { fast: FastPath<Env> };
 
 /** A location's own Cache API (production: `caches.default` of the location), and the key in it. */
 export const locationCache = (index: number) => ({
@@ -19,15 +26,41 @@ export const locationCache = (index: number) => ({
   key: "https://flag-fast-path.internal/sim",
 });
 
+/** Location i's tier: production's LocationTier class, one object per simulated location. */
+export function simTier(env: Env, index: number): DurableObjectStub<LocationTier> {
+  const ns = env.LOCATIONS as unknown as DurableObjectNamespace<LocationTier>;
+  return ns.get(ns.idFromName(`sim/${index}`));
+}
+
 /**
- * The flag sources a simulation can run with (SIM_FLAG_SOURCE). `kv`: production's, the router's own
- * flag source: KV through the location's lagging view and, unless FLAG_FAST_PATH is off, the fast path
- * through the location's own cache, fenced by epoch.
+ * The flag sources a simulation can run with (SIM_FLAG_SOURCE), both production's: KV through the
+ * location's lagging view, fenced by epoch with a fast path unless FLAG_FAST_PATH is off. `kv`: the fast
+ * path through the location's own cache, counts straight to the controller (the design before the tier).
+ * `tier`: the location's tier for both the flag and the counts (LOCATION_TIER).
  */
 export const SOURCES: Record<string, FlagSource> = {
   kv(loc) {
-    const source = new Fenced(new FlagCache(), new FastFlag(), () => locationCache(loc.index));
+    const source = new Fenced(
+      new FlagCache(),
+      cacheFastPath(new FastFlag(), () => locationCache(loc.index)),
+    );
     const view = loc.propagation.view(loc.index);
     return { flag: (env, flagCacheMs, ctx) => source.get(env, view, flagCacheMs, ctx), fast: source.fast };
+  },
+  tier(loc) {
+    const link = new TierLink(loc.counters, (env: Env) => ({
+      tier: simTier(env, loc.index),
+      location: `sim-${loc.index}`,
+    }));
+    const source = new Fenced(new FlagCache(), link);
+    const view = loc.propagation.view(loc.index);
+    return {
+      flag: (env, flagCacheMs, ctx) => source.get(env, view, flagCacheMs, ctx),
+      fast: link,
+      flush(env, ctx) {
+        link.flush(env, ctx);
+        return true;
+      },
+    };
   },
 };
