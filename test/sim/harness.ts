@@ -14,6 +14,8 @@ export const SIM_THRESHOLDS = { probeIntervalMs: 100, minSamples: 4, minRouterRe
 export interface SimOptions extends StackOptions {
   /** simulated edge locations (SIM_LOCATIONS). */
   locations?: number;
+  /** simulated router isolates over those locations, isolate i in location i % locations (default one each). */
+  isolates?: number;
   /** the most a KV write takes to reach a location, ms (SIM_MAX_LAG_MS); each location and write draws 0..this. */
   maxLagMs?: number;
   seed?: number;
@@ -23,6 +25,8 @@ export interface SimOptions extends StackOptions {
 
 export interface Sim extends Stack {
   locations: number;
+  /** router isolates (`LOCATION_HEADER: i` picks isolate i). */
+  isolates: number;
   maxLagMs: number;
   /** makes the controller's KV writes fail (or work again). */
   kvFaults(faults: { failPuts?: boolean }): Promise<void>;
@@ -42,18 +46,24 @@ export interface Sim extends Stack {
   }>;
   /** puts `flag` into location i's fast-path cache as if just read from the controller. */
   plantFastPathEntry(location: number, flag: unknown): Promise<void>;
+  /** the controller answers no router for `ms` (reports, tier exchanges and fast-path reads fail). */
+  outage(ms: number): Promise<void>;
+  /** the scale simulation's raw figures (test/sim/worker/index.ts, scaleFigures). */
+  scale<T>(): Promise<T>;
   /** every value KV held, with when it became visible at each location. */
   writes(): Promise<Array<{ raw: string | null; seenAt: number; visibleAt: number[] }>>;
 }
 
 export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   const locations = opts.locations ?? 20;
+  const isolates = opts.isolates ?? locations;
   const maxLagMs = opts.maxLagMs ?? 3000;
   const stack = await startStack({
     ...opts,
     config: SIM_CONFIG,
     vars: {
       SIM_LOCATIONS: String(locations),
+      SIM_ISOLATES: String(isolates),
       SIM_MAX_LAG_MS: String(maxLagMs),
       SIM_SEED: String(opts.seed ?? 1),
       SIM_FLAG_SOURCE: opts.flagSource ?? "kv",
@@ -68,7 +78,10 @@ export async function startSim(opts: SimOptions = {}): Promise<Sim> {
   return {
     ...stack,
     locations,
+    isolates,
     maxLagMs,
+    outage: (ms) => sim("POST", "outage", JSON.stringify(ms)),
+    scale: () => sim("GET", "scale"),
     kvFaults: (faults) => sim("POST", "faults", JSON.stringify(faults)),
     holdAlarms: (held) => sim("POST", "hold-alarms", JSON.stringify(held)),
     alarmTwice: () => sim("POST", "alarm-twice"),

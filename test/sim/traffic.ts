@@ -35,7 +35,7 @@ export class SteadyTraffic {
     private readonly perLocationRps = 5,
     private readonly path = "/ingest",
   ) {
-    this.acked = Array.from({ length: sim.locations }, () => 0);
+    this.acked = Array.from({ length: sim.isolates }, () => 0);
   }
 
   start(): this {

@@ -1,6 +1,7 @@
-import { FLAG_KEY, type Flag } from "../../../shared/schemas";
+import { type CounterFlush, FLAG_KEY, type Flag } from "../../../shared/schemas";
 import { DeploymentController } from "../../../worker/controller/object";
 import type { Env } from "../../../worker/env";
+import { ControllerMeter } from "./meter";
 
 export interface KvFaults {
   /** every KV write of the controller throws, as when KV is unavailable or rate-limits it. */
@@ -37,6 +38,8 @@ export class SimController extends DeploymentController {
   private fastFaults: FastPathFaults = {};
   /** fast-path reads of the flag, counted by when they arrived (unix ms). */
   private readonly fastReads: number[] = [];
+  /** every router-facing request (the scale simulation's figures), and the outage switch. */
+  private readonly meter = new ControllerMeter();
 
   constructor(ctx: DurableObjectState, env: Env) {
     const faults: KvFaults = {};
@@ -57,7 +60,28 @@ export class SimController extends DeploymentController {
     return this.fastReads;
   }
 
+  /** The controller answers no router (reports, exchanges, fast-path reads fail) for `ms`. */
+  simOutage(ms: number): void {
+    this.meter.downUntil = Date.now() + ms;
+  }
+
+  simMeter(): { requests: Array<[number, number]>; counted: number; delaysMs: number[] } {
+    const { requests, counted, delaysMs } = this.meter;
+    return { requests: requests.entries(), counted, delaysMs };
+  }
+
+  override async report(batches: CounterFlush[]): Promise<void> {
+    this.meter.arrive(batches);
+    return super.report(batches);
+  }
+
+  override async exchange(batches: CounterFlush[], location: string): Promise<Flag> {
+    this.meter.arrive(batches);
+    return super.exchange(batches, location);
+  }
+
   override async currentFlag(): Promise<Flag> {
+    this.meter.arrive();
     this.fastReads.push(Date.now());
     const { fail, delayMs } = this.fastFaults;
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));

@@ -2,16 +2,17 @@
 // by simulated location i; /sim/* drives the simulation; everything else is the project's own app.
 import { FLAG_KEY, Flag } from "../../../shared/schemas";
 import { controller } from "../../../worker/controller/stub";
+import { config } from "../../../worker/env";
 import { cacheEntry } from "../../../worker/flag/fast";
 import app from "../../../worker/index";
 import { route } from "../../../worker/router/route";
 import type { SimController } from "./controller";
 import type { SimEnv } from "./env";
 import { World } from "./locations";
-import { locationCache } from "./sources";
+import { locationCache, simTier } from "./sources";
 
-export { LocationTier } from "../../../worker/tier/object";
 export { SimController } from "./controller";
+export { SimLocationTier } from "./tier";
 
 // (test/sim/harness.ts sends it.)
 const LOCATION_HEADER = "x-sim-location";
@@ -20,7 +21,7 @@ let world: World | null = null;
 
 const sim = (env: SimEnv) => controller(env) as unknown as DurableObjectStub<SimController>;
 
-async function simApi(request: Request, env: SimEnv, w: World): Promise<Response> {
+async function simApi(request: Request, env: SimEnv, ctx: ExecutionContext, w: World): Promise<Response> {
   const { pathname } = new URL(request.url);
   const key = `${request.method} ${pathname}`;
   if (key === "POST /sim/faults") {
@@ -57,9 +58,38 @@ async function simApi(request: Request, env: SimEnv, w: World): Promise<Response
     await (await cache()).put(url, cacheEntry(Flag.parse(await request.json()), Date.now()));
     return Response.json({ ok: true });
   }
+  if (key === "POST /sim/outage") {
+    await sim(env).simOutage(Number(await request.json()));
+    return Response.json({ ok: true });
+  }
+  if (key === "GET /sim/scale") return Response.json(await scaleFigures(env, w));
+  // Each isolate's epoch as a request arriving now would route (its flag source, refreshing as it would).
+  if (key === "GET /sim/epochs") {
+    const ms = config(env).flagCacheMs;
+    return Response.json(await Promise.all(w.locations.map(async (i) => (await i.flag(env, ms, ctx)).epoch)));
+  }
   if (key === "GET /sim/kv") return Response.json({ value: await env.ROUTING.get(FLAG_KEY) });
   if (key === "GET /sim/writes") return Response.json(w.propagation.writes(w.locations.length));
   return Response.json({ error: { code: "not_found", message: key } }, { status: 404 });
+}
+
+/** The scale simulation's raw figures (test/sim/scale.ts turns them into its JSON line). */
+async function scaleFigures(env: SimEnv, w: World) {
+  const isolates = { recorded: 0, pending: 0, dropped: 0, kvReads: 0, fastReads: 0, fastFailures: 0, cacheHits: 0 };
+  for (const i of w.locations) {
+    isolates.recorded += i.counters.recorded;
+    isolates.pending += i.counters.pending();
+    isolates.dropped += i.counters.totals.dropped;
+    isolates.kvReads += i.kv.reads;
+    isolates.fastReads += i.fast.reads;
+    isolates.fastFailures += i.fast.failures;
+    isolates.cacheHits += i.fast.cacheHits;
+  }
+  const tiers =
+    env.SIM_FLAG_SOURCE === "tier"
+      ? await Promise.all(Array.from({ length: w.locationCount }, (_, i) => simTier(env, i).simMeter()))
+      : [];
+  return { isolates, tiers, controller: await sim(env).simMeter() };
 }
 
 export default {
@@ -73,7 +103,7 @@ export default {
       headers.delete(LOCATION_HEADER);
       return route(new Request(request, { headers }), env, ctx, location);
     }
-    if (new URL(request.url).pathname.startsWith("/sim/")) return simApi(request, env, world);
+    if (new URL(request.url).pathname.startsWith("/sim/")) return simApi(request, env, ctx, world);
     return app.fetch(request, env, ctx);
   },
 };

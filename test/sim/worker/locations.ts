@@ -1,4 +1,5 @@
 import type { Env } from "../../../worker/env";
+import type { FlagCache } from "../../../worker/flag/cache";
 import type { FastPath } from "../../../worker/flag/fast";
 import { Counters } from "../../../worker/router/counters";
 import { Ejection } from "../../../worker/router/ejection";
@@ -9,12 +10,24 @@ import { SOURCES } from "./sources";
 
 const num = (v: string | undefined, fallback: number) => (v ? Number(v) : fallback);
 
+/** An isolate's counters that also count every outcome recorded (what the controller should receive). */
+class CountedCounters extends Counters {
+  recorded = 0;
+
+  override record(...args: Parameters<Counters["record"]>): void {
+    this.recorded++;
+    super.record(...args);
+  }
+}
+
 /** One simulated router isolate: its own flag source, counters and ejection, in location `location`. */
 export interface Location extends RouterIsolate {
   index: number;
   location: number;
-  /** its fast path: reads and failures are counted there. */
+  /** its fast path: reads and failures are counted there; its KV reads in `kv`. */
   fast: FastPath<Env>;
+  kv: FlagCache;
+  readonly counters: CountedCounters;
 }
 
 /**
@@ -34,7 +47,7 @@ export class World {
     this.locationCount = num(env.SIM_LOCATIONS, 20);
     this.locations = Array.from({ length: num(env.SIM_ISOLATES, this.locationCount) }, (_, index) => {
       const location = index % this.locationCount;
-      const counters = new Counters();
+      const counters = new CountedCounters();
       return {
         index,
         location,

@@ -6,8 +6,8 @@ import { cacheFastPath, FlagSource as Fenced } from "../../../worker/flag/source
 import type { Counters } from "../../../worker/router/counters";
 import type { RouterIsolate } from "../../../worker/router/isolate";
 import { TierLink } from "../../../worker/tier/link";
-import type { LocationTier } from "../../../worker/tier/object";
 import type { Propagation } from "./propagation";
+import type { SimLocationTier } from "./tier";
 
 /** What a simulated isolate's flag source may use: its location, and its own counters. */
 export interface LocationContext {
@@ -18,7 +18,9 @@ export interface LocationContext {
 }
 
 /** How a simulated isolate learns the flag (and, with a tier, hands its counts on), and its fast path. */
-export type FlagSource = (loc: LocationContext) => Pick<RouterIsolate, "flag" | "flush"> & { fast: FastPath<Env> };
+export type FlagSource = (
+  loc: LocationContext,
+) => Pick<RouterIsolate, "flag" | "flush"> & { fast: FastPath<Env>; kv: FlagCache };
 
 /** A location's own Cache API (production: `caches.default` of the location), and the key in it. */
 export const locationCache = (index: number) => ({
@@ -27,8 +29,8 @@ export const locationCache = (index: number) => ({
 });
 
 /** Location i's tier: production's LocationTier class, one object per simulated location. */
-export function simTier(env: Env, index: number): DurableObjectStub<LocationTier> {
-  const ns = env.LOCATIONS as unknown as DurableObjectNamespace<LocationTier>;
+export function simTier(env: Env, index: number): DurableObjectStub<SimLocationTier> {
+  const ns = env.LOCATIONS as unknown as DurableObjectNamespace<SimLocationTier>;
   return ns.get(ns.idFromName(`sim/${index}`));
 }
 
@@ -45,7 +47,11 @@ export const SOURCES: Record<string, FlagSource> = {
       cacheFastPath(new FastFlag(), () => locationCache(loc.index)),
     );
     const view = loc.propagation.view(loc.index);
-    return { flag: (env, flagCacheMs, ctx) => source.get(env, view, flagCacheMs, ctx), fast: source.fast };
+    return {
+      flag: (env, flagCacheMs, ctx) => source.get(env, view, flagCacheMs, ctx),
+      fast: source.fast,
+      kv: source.kv,
+    };
   },
   tier(loc) {
     const link = new TierLink(loc.counters, (env: Env) => ({
@@ -57,6 +63,7 @@ export const SOURCES: Record<string, FlagSource> = {
     return {
       flag: (env, flagCacheMs, ctx) => source.get(env, view, flagCacheMs, ctx),
       fast: link,
+      kv: source.kv,
       flush(env, ctx) {
         link.flush(env, ctx);
         return true;

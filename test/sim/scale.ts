@@ -1,0 +1,188 @@
+// The scale simulation (npm run sim): N router isolates over L locations in the simulation's Worker, the
+// real controller and location tiers, steady traffic, a deployment, a 5 s controller outage and a bad
+// release's revert; then what the control plane did, as one JSON object (DESIGN.md names its fields).
+import type { Deployment } from "../../shared";
+import { SIM_THRESHOLDS, type Sim, startSim } from "./harness";
+import { SteadyTraffic } from "./traffic";
+
+export type Design = "tier" | "current";
+
+export interface ScaleOptions {
+  isolates: number;
+  locations: number;
+  /** seconds of traffic (at least what the deployment, the outage and the revert take). */
+  seconds: number;
+  /** `tier`: the location tier (LOCATION_TIER); `current`: reports and fast path straight to the controller. */
+  design: Design;
+  /** requests a second per isolate (each isolate is a busy one: it flushes and refreshes every second). */
+  rps?: number;
+  outageMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ScaleResult {
+  design: Design;
+  isolates: number;
+  locations: number;
+  seconds: number;
+  controllerRequestsPerSecond: { mean: number; max: number };
+  locationTierRequestsPerSecond: { mean: number; max: number };
+  kvReadsPerSecond: number;
+  cacheOpsPerSecond: number;
+  droppedReports: number;
+  revertTo100PercentMs: number | null;
+  evidenceDelayMs: { p50: number | null; max: number | null };
+  /** outcomes the isolates recorded, and the ones that reached the controller, over the whole run. */
+  recorded: number;
+  counted: number;
+  /** counts still held by isolates or tiers at the end (today's design keeps an idle isolate's last counts). */
+  pending: number;
+}
+
+interface Figures {
+  isolates: {
+    recorded: number;
+    pending: number;
+    dropped: number;
+    kvReads: number;
+    fastReads: number;
+    fastFailures: number;
+    cacheHits: number;
+  };
+  tiers: Array<{ requests: Array<[number, number]>; pending: number; dropped: number }>;
+  controller: { requests: Array<[number, number]>; counted: number; delaysMs: number[] };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** mean and max of per-second counts over whole seconds in [from, to) (unix ms); absent seconds are 0. */
+function perSecond(series: Array<Array<[number, number]>>, from: number, to: number) {
+  const first = Math.ceil(from / 1000);
+  const last = Math.floor(to / 1000);
+  const seconds = Math.max(1, last - first);
+  let total = 0;
+  let max = 0;
+  for (const s of series) {
+    for (const [t, n] of s) {
+      if (t < first || t >= last) continue;
+      total += n;
+      max = Math.max(max, n);
+    }
+  }
+  return { mean: round(total / seconds / Math.max(1, series.length)), max };
+}
+
+function quantile(xs: number[], q: number): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)] ?? null;
+}
+
+/** Every isolate's epoch, as a request arriving now would route (GET /sim/epochs). */
+async function epochs(sim: Sim): Promise<number[]> {
+  return (await (await fetch(`${sim.worker.url}/sim/epochs`)).json()) as number[];
+}
+
+/** Polls every isolate's epoch until all route by `epoch` or later; ms from `since` until then. */
+async function allOn(sim: Sim, epoch: number, since: number, timeoutMs = 30_000): Promise<number | null> {
+  while (Date.now() - since < timeoutMs) {
+    const now = Date.now();
+    if ((await epochs(sim)).every((e) => e >= epoch)) return now - since;
+    await sleep(100);
+  }
+  return null;
+}
+
+const stepAt = (d: Deployment, status: Deployment["status"]) =>
+  Date.parse(d.steps.findLast((s) => s.status === status)?.at ?? "");
+
+export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
+  const log = o.log ?? (() => undefined);
+  const outageMs = o.outageMs ?? 5000;
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  const sim = await startSim({
+    locations: o.locations,
+    isolates: o.isolates,
+    maxLagMs: 3000,
+    drainSeconds: 1,
+    flagSource: o.design === "tier" ? "tier" : "kv",
+    // Production's flag timing: the fast path answers, so KV is only read every KV_FALLBACK_MS.
+    vars: { FLAG_CACHE_MS: "1000", KV_FALLBACK_MS: "30000", DRAIN_QUIET_SECONDS: "1" },
+  });
+  log(`[${elapsed()}] ${o.isolates} isolates over ${o.locations} locations (${o.design}) up at ${sim.worker.url}`);
+  const traffic = new SteadyTraffic(sim, o.rps ?? 1).start();
+  try {
+    await sleep(3000);
+    const from = Date.now();
+    const a = await sim.scale<Figures>();
+    const trafficUntil = from + o.seconds * 1000;
+    log(`[${elapsed()}] measuring; a deployment of a good release`);
+    const fast = { thresholds: SIM_THRESHOLDS, watchSeconds: 2 };
+    sim.platforms[(await sim.control.state()).standby].setVersion("v2");
+    const good = await sim.control.deploy({ version: "v2", ...fast });
+    if (good.status !== 201) throw new Error(`deploy: ${good.status} ${JSON.stringify(good.json)}`);
+    const done = await sim.control.waitFor(good.json.id, undefined, 120_000);
+    log(`[${elapsed()}] deployment ${done.status}; the controller is out for ${outageMs} ms`);
+    await sim.outage(outageMs);
+    await sleep(outageMs + 2000);
+
+    log(`[${elapsed()}] a bad release`);
+    const badColor = (await sim.control.state()).standby;
+    sim.platforms[badColor].setVersion("v3");
+    const bad = await sim.control.deploy({ version: "v3", ...fast, watchSeconds: 30 });
+    if (bad.status !== 201) throw new Error(`deploy: ${bad.status} ${JSON.stringify(bad.json)}`);
+    await sim.control.waitFor(bad.json.id, "watching", 120_000);
+    sim.platforms[badColor].setFaults({ errorRate: 1 });
+    const reverted = await sim.control.waitFor(bad.json.id, undefined, 120_000);
+    const revertAt = stepAt(reverted, "rolled_back");
+    const revertEpoch = (await sim.control.state()).epoch;
+    const revertMs = await allOn(sim, revertEpoch, revertAt);
+    sim.platforms[badColor].setFaults({});
+    log(
+      `[${elapsed()}] ${reverted.status} (${reverted.reason}); every isolate on epoch ${revertEpoch} after ${revertMs} ms`,
+    );
+
+    while (Date.now() < trafficUntil) {
+      await sleep(Math.min(5000, trafficUntil - Date.now()));
+      log(`[${elapsed()}] traffic: ${traffic.sent.length} requests sent`);
+    }
+    const to = Date.now();
+    const b = await sim.scale<Figures>();
+    await traffic.stop();
+    // The last counts: an isolate's within a second, its tier's within the next.
+    await sleep(3000);
+    const end = await sim.scale<Figures>();
+    const secs = (to - from) / 1000;
+    const rate = (f: (x: Figures) => number) => round((f(b) - f(a)) / secs);
+    const cacheOps = (x: Figures) => x.isolates.cacheHits + 2 * x.isolates.fastReads - x.isolates.fastFailures;
+    const pending = end.isolates.pending + end.tiers.reduce((n, t) => n + t.pending, 0);
+    const dropped = end.isolates.dropped + end.tiers.reduce((n, t) => n + t.dropped, 0);
+    const counted = end.controller.counted;
+    return {
+      design: o.design,
+      isolates: o.isolates,
+      locations: o.locations,
+      seconds: Math.round(secs),
+      controllerRequestsPerSecond: perSecond([end.controller.requests], from, to),
+      locationTierRequestsPerSecond: perSecond(
+        end.tiers.map((t) => t.requests),
+        from,
+        to,
+      ),
+      kvReadsPerSecond: rate((x) => x.isolates.kvReads),
+      cacheOpsPerSecond: o.design === "tier" ? 0 : rate(cacheOps),
+      // Counts given up by a bound, and counts that never arrived though nobody holds them any more.
+      droppedReports: dropped + Math.max(0, end.isolates.recorded - counted - pending - dropped),
+      revertTo100PercentMs: revertMs,
+      evidenceDelayMs: { p50: quantile(end.controller.delaysMs, 0.5), max: quantile(end.controller.delaysMs, 1) },
+      recorded: end.isolates.recorded,
+      counted,
+      pending,
+    };
+  } finally {
+    await traffic.stop().catch(() => undefined);
+    await sim.stop();
+  }
+}
