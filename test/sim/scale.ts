@@ -1,9 +1,10 @@
 // The scale simulation (npm run sim): N router isolates over L locations in the simulation's Worker, the
 // real controller and location tiers, steady traffic, a deployment, a 5 s controller outage and a bad
 // release's revert; then what the control plane did, as one JSON object (DESIGN.md names its fields).
+import { existsSync } from "node:fs";
 import type { Deployment } from "../../shared";
+import { BurstTraffic } from "./burst";
 import { SIM_THRESHOLDS, type Sim, startSim } from "./harness";
-import { SteadyTraffic } from "./traffic";
 
 export type Design = "tier" | "current";
 
@@ -53,6 +54,8 @@ interface Figures {
   controller: { requests: Array<[number, number]>; counted: number; delaysMs: number[] };
 }
 
+/** A memory file system, where it exists (Linux). */
+const SHM = "/dev/shm";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -108,23 +111,25 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     maxLagMs: 3000,
     drainSeconds: 1,
     flagSource: o.design === "tier" ? "tier" : "kv",
+    tmpRoot: existsSync(SHM) ? SHM : undefined,
     // Production's flag timing: the fast path answers, so KV is only read every KV_FALLBACK_MS.
     vars: { FLAG_CACHE_MS: "1000", KV_FALLBACK_MS: "30000", DRAIN_QUIET_SECONDS: "1" },
   });
   log(`[${elapsed()}] ${o.isolates} isolates over ${o.locations} locations (${o.design}) up at ${sim.worker.url}`);
-  const traffic = new SteadyTraffic(sim, o.rps ?? 1).start();
+  const traffic = new BurstTraffic(sim, o.rps ?? 1).start();
   try {
     await sleep(3000);
     const from = Date.now();
     const a = await sim.scale<Figures>();
     const trafficUntil = from + o.seconds * 1000;
     log(`[${elapsed()}] measuring; a deployment of a good release`);
-    const fast = { thresholds: SIM_THRESHOLDS, watchSeconds: 2 };
+    // Latency is not what this run measures: a loaded machine must not fail a good release on it.
+    const fast = { thresholds: { ...SIM_THRESHOLDS, maxP95Ms: 30_000 }, watchSeconds: 2 };
     sim.platforms[(await sim.control.state()).standby].setVersion("v2");
     const good = await sim.control.deploy({ version: "v2", ...fast });
     if (good.status !== 201) throw new Error(`deploy: ${good.status} ${JSON.stringify(good.json)}`);
     const done = await sim.control.waitFor(good.json.id, undefined, 120_000);
-    log(`[${elapsed()}] deployment ${done.status}; the controller is out for ${outageMs} ms`);
+    log(`[${elapsed()}] deployment ${done.status} (${done.reason}); the controller is out for ${outageMs} ms`);
     await sim.outage(outageMs);
     await sleep(outageMs + 2000);
 
@@ -146,7 +151,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
 
     while (Date.now() < trafficUntil) {
       await sleep(Math.min(5000, trafficUntil - Date.now()));
-      log(`[${elapsed()}] traffic: ${traffic.sent.length} requests sent`);
+      log(`[${elapsed()}] traffic: ${traffic.sent} batches sent, ${traffic.ok} accepted`);
     }
     const to = Date.now();
     const b = await sim.scale<Figures>();

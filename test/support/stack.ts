@@ -21,6 +21,11 @@ export interface StackOptions {
   persistTo?: string;
   /** another Worker's wrangler.toml (the many-location simulation's); the project's by default. */
   config?: string;
+  /**
+   * where the store and the Worker's state live (the system's temporary folder by default); the scale
+   * simulation uses a memory file system (/dev/shm), where the store's fsync per batch costs nothing.
+   */
+  tmpRoot?: string;
   /** the versions the origins start with (both v1 by default). */
   versions?: Partial<Record<Color, string>>;
   /** both colors are naive origins: no dedupe by idempotency-key, no `"idempotency": "key"` in their health. */
@@ -44,7 +49,7 @@ export interface Stack {
  * and the real Worker (`wrangler dev`) routing between them.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const dir = await mkdtemp(join(tmpdir(), "bg-stack-"));
+  const dir = await mkdtemp(join(opts.tmpRoot ?? tmpdir(), "bg-stack-"));
   const store = new LogStore(join(dir, "logs.db"));
   // Both colors start on v1: the idle one runs the last release, as after a finished deployment.
   const origin = (color: Color) =>
@@ -71,6 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       echo: opts.echo,
       port: opts.port,
       persistTo: opts.persistTo,
+      tmpRoot: opts.tmpRoot,
       config: opts.config,
     });
   } catch (e) {

@@ -22,6 +22,8 @@ export interface StartWorkerOptions {
   persistTo?: string;
   /** stream wrangler's output to this process's stderr. */
   echo?: boolean;
+  /** the folder the local state's temporary folder is made in (the system's by default). */
+  tmpRoot?: string;
   /** another Worker's wrangler.toml (e.g. the benchmark's bare pass-through); the project's by default. */
   config?: string;
 }
@@ -34,7 +36,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   const port = opts.port ?? (await freePort());
   const inspector = await freePort();
   const ownState = opts.persistTo === undefined;
-  const persistTo = opts.persistTo ?? (await mkdtemp(join(tmpdir(), "bg-worker-")));
+  const persistTo = opts.persistTo ?? (await mkdtemp(join(opts.tmpRoot ?? tmpdir(), "bg-worker-")));
   const args = [
     WRANGLER,
     "dev",

@@ -24,6 +24,9 @@ export interface TierIo {
 /** The tier an isolate talks to, and its location's name; null: no tier (LOCATION_TIER off). */
 export type TierOf<E> = (env: E) => { tier: TierIo; location: string } | null;
 
+/** How soon counts left behind by a busy link look again. */
+const RETRY_MS = 100;
+
 const timeout = (ms: number) =>
   new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms));
 
@@ -65,11 +68,12 @@ export class TierLink<E> implements FastPath<E> {
   flush(env: E, ctx: WaitUntil, now = Date.now()): void {
     if (this.kick(env, ctx, now) || this.scheduled || !this.counters.waiting) return;
     this.scheduled = true;
-    const wait = Math.max(0, this.lastSync + FAST_PATH_TTL_MS - now);
+    // Not before the next sync is due, nor in a tight loop while one is still under way.
+    const wait = Math.max(RETRY_MS, this.lastSync + FAST_PATH_TTL_MS - now);
     ctx.waitUntil(
       new Promise((r) => setTimeout(r, wait)).then(() => {
         this.scheduled = false;
-        this.kick(env, ctx, Date.now());
+        this.flush(env, ctx, Date.now());
       }),
     );
   }

@@ -63,6 +63,26 @@ async function simApi(request: Request, env: SimEnv, ctx: ExecutionContext, w: W
     return Response.json({ ok: true });
   }
   if (key === "GET /sim/scale") return Response.json(await scaleFigures(env, w));
+  // Log batches through the listed isolates, one each, all at once (the scale simulation's traffic: one
+  // request here instead of one per batch keeps the load generator off this 2-core machine's back).
+  if (key === "POST /sim/burst") {
+    const indices = (await request.json()) as number[];
+    const statuses = await Promise.all(
+      indices.map(async (i) => {
+        const at = w.locations[i];
+        if (!at) return 0;
+        const batch = new Request(new URL("/ingest", request.url), {
+          method: "POST",
+          headers: { "content-type": "application/x-ndjson" },
+          body: `{"isolate":${i},"at":${Date.now()}}\n`,
+        });
+        const res = await route(batch, env, ctx, at);
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    return Response.json({ ok: statuses.filter((st) => st >= 200 && st < 300).length, sent: statuses.length });
+  }
   // Each isolate's epoch as a request arriving now would route (its flag source, refreshing as it would).
   if (key === "GET /sim/epochs") {
     const ms = config(env).flagCacheMs;
