@@ -18,9 +18,18 @@ export const ANSWERING_MS = 3 * FAST_PATH_TTL_MS;
 /** Header on the cached entry: when the controller was read (unix ms), so a hit is judged by its true age. */
 const READ_AT = "x-flag-read-at";
 
-/** What a refresh uses: the controller's flag, and the cache (with a synthetic URL in it) a location shares. */
+/** A read through a location tier: the flag (null: it has none yet) and when the controller was read (unix ms). */
+export interface FastAnswer {
+  flag: Flag | null;
+  readAt: number;
+}
+
+/**
+ * What a refresh uses: the controller's flag (straight, aged from when the read started, or through the
+ * location tier, with its age), and the cache (with a synthetic URL in it) a location shares.
+ */
 export interface FastPathIo {
-  read(): Promise<Flag>;
+  read(): Promise<Flag | FastAnswer>;
   cache(): Promise<Cache>;
   key: string;
 }
@@ -109,17 +118,30 @@ export class FastFlag {
     if (cache && (await this.fromCache(cache, key))) return;
     this.reads++;
     const started = Date.now();
-    let flag: Flag;
+    let answer: FastAnswer;
     try {
-      flag = Flag.parse(await Promise.race([read(), timeout(FAST_PATH_TIMEOUT_MS)]));
+      const got = await Promise.race([read(), timeout(FAST_PATH_TIMEOUT_MS)]);
+      // Aged from when the read started (the flag may have changed since), or from when a tier read it.
+      answer = "readAt" in got ? got : { flag: Flag.parse(got), readAt: started };
+      if (answer.flag === null) throw new Error("no flag yet");
     } catch {
       this.failures++;
       this.retryAt = Date.now() + FAST_PATH_TTL_MS;
       return;
     }
-    // Aged from when the read started: the flag may have changed since then.
-    this.known = { flag, freshUntil: started + FAST_PATH_TTL_MS, readAt: started };
-    await cache?.put(key, cacheEntry(flag, started)).catch(() => undefined);
+    const flag = Flag.parse(answer.flag);
+    this.learn(flag, answer.readAt, started);
+    await cache?.put(key, cacheEntry(flag, answer.readAt)).catch(() => undefined);
+  }
+
+  /**
+   * A flag learnt (also another way: a location tier's answer to a report), unless a newer answer is known.
+   * Reused for a TTL, but never once it is 1.5 TTL old: a tier's answer may already be up to a TTL old, and
+   * the switch must still reach every router within about two TTLs.
+   */
+  learn(flag: Flag, readAt: number, now = Date.now()): void {
+    if (this.known && this.known.readAt > readAt) return;
+    this.known = { flag, freshUntil: Math.min(now + FAST_PATH_TTL_MS, readAt + 1.5 * FAST_PATH_TTL_MS), readAt };
   }
 
   /** A cache entry still within its TTL (by when it was read, not when it was stored) is used as is. */

@@ -30,19 +30,24 @@ export interface RouterIsolate {
 let colo: string | null = null;
 
 /** This isolate's link to its location's tier (LOCATION_TIER, on by default): reports and the flag, one call a second. */
-export const tierLink = new TierLink(counters, (env: Env) => {
-  const tier = locationTier(env, colo ?? "local");
-  return tier ? { tier, location: colo ?? "local" } : null;
-});
-
 /**
- * Without a tier, today's fast path: answers shared per location in `caches.default`, keyed by the
- * controller's id (unique per Worker and controller name, so Workers on one zone never mix them).
+ * Fast-path answers are shared per location in `caches.default`, keyed by the controller's id (unique per
+ * Worker and controller name, so Workers on one zone never mix them). On workers.dev the Cache API does
+ * nothing: every isolate then asks its tier, and the controller still sees one request per location.
  */
-const cachePath = cacheFastPath(new FastFlag(), (env) => ({
+const where = (env: Env) => ({
   cache: async () => caches.default,
   key: `https://flag-fast-path.internal/${controller(env).id.toString()}`,
-}));
+});
+
+/** This isolate's link to its location's tier (LOCATION_TIER, on by default): the flag and the counts. */
+export const tierLink = new TierLink(counters, (env: Env) => {
+  const tier = locationTier(env, colo ?? "local");
+  return tier ? { tier, location: colo ?? "local", ...where(env) } : null;
+});
+
+/** Without a tier, today's fast path: the location's cache, else the controller. */
+const cachePath = cacheFastPath(new FastFlag(), where);
 
 /** The isolate's two possible flag sources (one KV cache): which one applies is fixed by its env. */
 export const flagSources = { tier: new FlagSource(flagCache, tierLink), cache: new FlagSource(flagCache, cachePath) };

@@ -1,19 +1,18 @@
-import { type CounterFlush, Flag } from "../../shared/schemas";
+import type { CounterFlush, Flag } from "../../shared/schemas";
 import {
-  answeringSince,
-  FAST_PATH_TIMEOUT_MS,
-  FAST_PATH_TTL_MS,
+  type FastAnswer,
+  FastFlag,
   type FastPath,
+  type FastPathIo,
   REFRESH_STALL_MS,
   type WaitUntil,
 } from "../flag/fast";
 import type { Counters } from "../router/counters";
 
-/** What an isolate gets back for its report: the flag as the controller last answered it (null: not yet). */
-export interface TierAnswer {
-  flag: Flag | null;
-  /** when the controller was asked for it (unix ms). */
-  readAt: number;
+/** What an isolate gets back for its report: the flag (see FastAnswer), and whether its counts wait at the tier. */
+export interface TierAnswer extends FastAnswer {
+  /** counts are held at the tier for its next exchange with the controller (due within a second). */
+  held: boolean;
 }
 
 /** The one call an isolate makes to its location's tier (a stub of LocationTier is one; tests pass their own). */
@@ -21,34 +20,53 @@ export interface TierIo {
   sync(batches: CounterFlush[], location: string): Promise<TierAnswer>;
 }
 
-/** The tier an isolate talks to, and its location's name; null: no tier (LOCATION_TIER off). */
-export type TierOf<E> = (env: E) => { tier: TierIo; location: string } | null;
+/** An isolate's tier and location, and its location's cache (null where it has none); null: no tier. */
+export type TierOf<E> = (
+  env: E,
+) => { tier: TierIo; location: string; cache: (() => Promise<Cache>) | null; key: string } | null;
 
+/**
+ * How often an isolate hands its counts to its tier. Longer than the flag's TTL on purpose: counts ride on
+ * every flag read too, and a tier request per isolate per second would be most of the control plane's bill
+ * (docs/scale.md). The watch judges tens of seconds of evidence: two more seconds of delay are harmless.
+ */
+export const COUNTS_MS = 2000;
 /** How soon counts left behind by a busy link look again. */
 const RETRY_MS = 100;
 
-const timeout = (ms: number) =>
-  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms));
-
 /**
- * An isolate's link to its location's tier: the fast path for the flag and the way out for its counts, in
- * one request a second at most (its counts go, the flag comes back). Never awaited by a request: a sync
- * runs in the background through `waitUntil`, like the cache-based fast path it replaces. A sync that
- * fails puts its counts back for the next one; one that never ends is given up after REFRESH_STALL_MS.
+ * An isolate's link to its location's tier (LOCATION_TIER). The flag: the fast path as before, first from
+ * the location's cache, else from the tier (not the controller), whose answer is cached for the location's
+ * other isolates; counts ride along on those reads. The counts: at most every COUNTS_MS, the same call.
+ * Never awaited by a request: calls run in the background through `waitUntil`. A call that fails puts its
+ * counts back for the next one; one that never ends is given up after REFRESH_STALL_MS.
  */
 export class TierLink<E> implements FastPath<E> {
-  private known: { flag: Flag; readAt: number } | null = null;
-  private lastSync = 0;
-  private syncing: { since: number } | null = null;
+  private readonly fast = new FastFlag();
+  private lastCounts = 0;
+  private sending: { since: number } | null = null;
   private scheduled = false;
-  reads = 0;
-  failures = 0;
-  readonly cacheHits = 0;
+  /** the tier said it holds counts it has not yet sent on: this isolate calls again when its counts are due. */
+  private held = false;
+  /** tier calls made for counts alone (flag reads are counted in `fast`). */
+  private countCalls = 0;
 
   constructor(
     private readonly counters: Counters,
     private readonly tierOf: TierOf<E>,
   ) {}
+
+  get reads(): number {
+    return this.fast.reads + this.countCalls;
+  }
+
+  get failures(): number {
+    return this.fast.failures;
+  }
+
+  get cacheHits(): number {
+    return this.fast.cacheHits;
+  }
 
   /** Whether this isolate has a tier under `env` (else the router uses the controller, as before). */
   on(env: E): boolean {
@@ -56,20 +74,46 @@ export class TierLink<E> implements FastPath<E> {
   }
 
   peek(env: E, ctx: WaitUntil, now = Date.now()): Flag | null {
-    this.kick(env, ctx, now);
-    return this.known?.flag ?? null;
+    const to = this.tierOf(env);
+    if (!to) return null;
+    const io = (): FastPathIo => ({
+      read: () => this.sync(to.tier, to.location, () => this.flush(env, ctx)),
+      cache: to.cache ?? (() => Promise.reject(new Error("no cache here"))),
+      key: to.key,
+    });
+    return this.fast.peek(io, ctx, now);
   }
 
   answering(now: number): boolean {
-    return answeringSince(this.known?.readAt, now);
+    return this.fast.answering(now);
   }
 
-  /** After a request: its counts leave with the next sync (now if one is due, else when it is). */
+  /** After a request: its counts leave for the tier when due (every COUNTS_MS), else later. */
   flush(env: E, ctx: WaitUntil, now = Date.now()): void {
-    if (this.kick(env, ctx, now) || this.scheduled || !this.counters.waiting) return;
+    const to = this.tierOf(env);
+    if (!to || (!this.counters.waiting && !this.held)) return;
+    const busy = this.sending !== null && now - this.sending.since < REFRESH_STALL_MS;
+    if (!busy && now - this.lastCounts >= COUNTS_MS) {
+      const mine = { since: now };
+      this.sending = mine;
+      this.lastCounts = now;
+      this.countCalls++;
+      ctx.waitUntil(
+        this.sync(to.tier, to.location, () => this.flush(env, ctx))
+          .then((a) => {
+            if (a.flag) this.fast.learn(a.flag, a.readAt, now);
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            if (this.sending === mine) this.sending = null;
+          }),
+      );
+      return;
+    }
+    if (this.scheduled) return;
+    // The last counts of an isolate whose traffic stops still leave, COUNTS_MS after the previous ones.
     this.scheduled = true;
-    // Not before the next sync is due, nor in a tight loop while one is still under way.
-    const wait = Math.max(RETRY_MS, this.lastSync + FAST_PATH_TTL_MS - now);
+    const wait = Math.max(RETRY_MS, this.lastCounts + COUNTS_MS - now);
     ctx.waitUntil(
       new Promise((r) => setTimeout(r, wait)).then(() => {
         this.scheduled = false;
@@ -78,36 +122,21 @@ export class TierLink<E> implements FastPath<E> {
     );
   }
 
-  /** Starts a sync when one is due and none is under way; true when it did. */
-  private kick(env: E, ctx: WaitUntil, now: number): boolean {
-    const busy = this.syncing !== null && now - this.syncing.since < REFRESH_STALL_MS;
-    const to = this.tierOf(env);
-    if (!to || busy || now - this.lastSync < FAST_PATH_TTL_MS) return false;
-    const mine = { since: now };
-    this.syncing = mine;
-    this.lastSync = now;
-    ctx.waitUntil(
-      this.sync(to.tier, to.location).finally(() => {
-        if (this.syncing === mine) this.syncing = null;
-      }),
-    );
-    return true;
-  }
-
-  private async sync(tier: TierIo, location: string): Promise<void> {
-    this.reads++;
+  /**
+   * One call to the tier with whatever counts wait; they go back if it fails (never twice if it lands
+   * late). While the tier holds counts, `again` makes sure this isolate calls once more when they are due.
+   */
+  private async sync(tier: TierIo, location: string, again: () => void): Promise<TierAnswer> {
     const batches = this.counters.take(Date.now());
-    // The counts go back only when the call failed, never on a mere timeout (it may still land: no double count).
-    const call = tier.sync(batches, location).catch((e: unknown) => {
+    if (batches.length > 0) this.lastCounts = Date.now();
+    try {
+      const answer = await tier.sync(batches, location);
+      this.held = answer.held;
+      if (answer.held) again();
+      return answer;
+    } catch (e) {
       this.counters.add(batches);
       throw e;
-    });
-    try {
-      const answer = await Promise.race([call, timeout(FAST_PATH_TIMEOUT_MS)]);
-      const flag = answer.flag === null ? null : Flag.parse(answer.flag);
-      if (flag && answer.readAt >= (this.known?.readAt ?? 0)) this.known = { flag, readAt: answer.readAt };
-    } catch {
-      this.failures++;
     }
   }
 }

@@ -57,6 +57,7 @@ export const SOURCES: Record<string, FlagSource> = {
     const link = new TierLink(loc.counters, (env: Env) => ({
       tier: simTier(env, loc.index),
       location: `sim-${loc.index}`,
+      ...locationCache(loc.index),
     }));
     const source = new Fenced(new FlagCache(), link);
     const view = loc.propagation.view(loc.index);
