@@ -60,8 +60,9 @@ describe("evidence coverage", () => {
       const color = (await sim.control.state()).standby;
       sim.platforms[color].setVersion("v2");
       // Longer than the coverage window (10 s), so the watch could pass only after the silence shows.
-      const thresholds = { ...SIM_THRESHOLDS, maxWatchSeconds: 16, onInconclusive: "rollback" as const };
-      const res = await sim.control.deploy({ version: "v2", thresholds, watchSeconds: 13 });
+      // (The silent locations' last counts arrive up to ~4 s after their last batch: COUNTS_MS, then the tier.)
+      const thresholds = { ...SIM_THRESHOLDS, maxWatchSeconds: 22, onInconclusive: "rollback" as const };
+      const res = await sim.control.deploy({ version: "v2", thresholds, watchSeconds: 18 });
       expect(res.status, JSON.stringify(res.json)).toBe(201);
       await sim.control.waitFor(res.json.id, "watching", 60_000);
       await sleep(1500);

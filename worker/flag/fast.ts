@@ -64,11 +64,11 @@ export const answeringSince = (readAt: number | undefined, now: number): boolean
   readAt !== undefined && now - readAt < ANSWERING_MS;
 
 /** The cache entry of a controller answer read at `readAt` (unix ms). */
-export const cacheEntry = (flag: Flag, readAt: number): Response =>
+export const cacheEntry = (flag: Flag, readAt: number, maxAgeMs = FAST_PATH_TTL_MS): Response =>
   new Response(JSON.stringify(flag), {
     headers: {
       "content-type": "application/json",
-      "cache-control": `max-age=${Math.ceil(FAST_PATH_TTL_MS / 1000)}`,
+      "cache-control": `max-age=${Math.ceil(maxAgeMs / 1000)}`,
       [READ_AT]: String(readAt),
     },
   });
@@ -85,6 +85,13 @@ const timeout = (ms: number) =>
  * retried within the TTL, so a failing controller is asked no more often than a healthy one.
  */
 export class FastFlag {
+  /**
+   * How old (since the controller was read) an answer may be used: one TTL when this isolate reads the
+   * controller itself; two through a location tier, whose answer is up to a TTL old already (each isolate
+   * still asks at most once a TTL, and the location's cache shares the answer).
+   */
+  constructor(private readonly maxAgeMs = FAST_PATH_TTL_MS) {}
+
   private known: Known | null = null;
   private retryAt = 0;
   /** the refresh in progress, by identity: one that never ends (its request was cancelled) is given up. */
@@ -131,17 +138,13 @@ export class FastFlag {
     }
     const flag = Flag.parse(answer.flag);
     this.learn(flag, answer.readAt, started);
-    await cache?.put(key, cacheEntry(flag, answer.readAt)).catch(() => undefined);
+    await cache?.put(key, cacheEntry(flag, answer.readAt, this.maxAgeMs)).catch(() => undefined);
   }
 
-  /**
-   * A flag learnt (also another way: a location tier's answer to a report), unless a newer answer is known.
-   * Reused for a TTL, but never once it is 1.5 TTL old: a tier's answer may already be up to a TTL old, and
-   * the switch must still reach every router within about two TTLs.
-   */
+  /** A flag learnt (also another way: a location tier's answer to a report), unless a newer answer is known. */
   learn(flag: Flag, readAt: number, now = Date.now()): void {
     if (this.known && this.known.readAt > readAt) return;
-    this.known = { flag, freshUntil: Math.min(now + FAST_PATH_TTL_MS, readAt + 1.5 * FAST_PATH_TTL_MS), readAt };
+    this.known = { flag, freshUntil: Math.min(now + FAST_PATH_TTL_MS, readAt + this.maxAgeMs), readAt };
   }
 
   /** A cache entry still within its TTL (by when it was read, not when it was stored) is used as is. */
@@ -150,9 +153,9 @@ export class FastFlag {
     if (!hit) return false;
     const readAt = Number(hit.headers.get(READ_AT));
     const parsed = Flag.safeParse(await hit.json().catch(() => null));
-    if (!parsed.success || !Number.isFinite(readAt) || Date.now() >= readAt + FAST_PATH_TTL_MS) return false;
+    if (!parsed.success || !Number.isFinite(readAt) || Date.now() >= readAt + this.maxAgeMs) return false;
     this.cacheHits++;
-    this.known = { flag: parsed.data, freshUntil: readAt + FAST_PATH_TTL_MS, readAt };
+    this.known = { flag: parsed.data, freshUntil: readAt + this.maxAgeMs, readAt };
     return true;
   }
 }
