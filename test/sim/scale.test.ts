@@ -17,8 +17,9 @@ test("the controller sees ~1 request per location per second from 24 isolates, a
   // Today's design would take 24 reports a second here, plus the fast path's reads.
   expect(r.controllerRequestsPerSecond.max).toBeLessThanOrEqual(1.25 * LOCATIONS);
   expect(r.controllerRequestsPerSecond.mean).toBeGreaterThan(0.5 * LOCATIONS);
-  // Each tier takes one sync a second from each of its 6 isolates.
-  expect(r.locationTierRequestsPerSecond.max).toBeLessThanOrEqual(1.25 * (24 / LOCATIONS));
+  // A tier's load is bounded by its 6 isolates (a flag read a second at most, counts every 2 s), not traffic.
+  expect(r.locationTierRequestsPerSecond.mean).toBeLessThanOrEqual(24 / LOCATIONS);
+  expect(r.locationTierRequestsPerSecond.max).toBeLessThanOrEqual(2 * (24 / LOCATIONS));
   // The outage's counts arrived after it: every outcome recorded reached the controller.
   expect(r.droppedReports).toBe(0);
   expect(r.pending).toBe(0);

@@ -130,7 +130,9 @@ export class FastFlag {
       const got = await Promise.race([read(), timeout(FAST_PATH_TIMEOUT_MS)]);
       // Aged from when the read started (the flag may have changed since), or from when a tier read it.
       answer = "readAt" in got ? got : { flag: Flag.parse(got), readAt: started };
-      if (answer.flag === null) throw new Error("no flag yet");
+      // A tier that has not reached the controller for a while answers an old flag: that is a failure too
+      // (KV takes over, and the tier is not asked again within the TTL).
+      if (answer.flag === null || Date.now() >= answer.readAt + this.maxAgeMs) throw new Error("no fresh flag");
     } catch {
       this.failures++;
       this.retryAt = Date.now() + FAST_PATH_TTL_MS;
