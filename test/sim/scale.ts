@@ -116,8 +116,13 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     drainSeconds: 1,
     flagSource: o.design === "tier" ? "tier" : "kv",
     tmpRoot: existsSync(SHM) ? SHM : undefined,
-    // Production's flag timing: the fast path answers, so KV is only read every KV_FALLBACK_MS.
-    vars: { FLAG_CACHE_MS: "1000", KV_FALLBACK_MS: "30000", DRAIN_QUIET_SECONDS: "1" },
+    // Production's flag timing: the fast path answers, so KV is only read every KV_FALLBACK_MS; today's
+    // design read KV every FLAG_CACHE_MS (0: no fallback interval), and is measured that way.
+    vars: {
+      FLAG_CACHE_MS: "1000",
+      KV_FALLBACK_MS: o.design === "tier" ? "30000" : "0",
+      DRAIN_QUIET_SECONDS: "1",
+    },
   });
   log(`[${elapsed()}] ${o.isolates} isolates over ${o.locations} locations (${o.design}) up at ${sim.worker.url}`);
   const traffic = new BurstTraffic(sim, o.rps ?? 1).start();

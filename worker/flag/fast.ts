@@ -87,8 +87,8 @@ const timeout = (ms: number) =>
 export class FastFlag {
   /**
    * How old (since the controller was read) an answer may be used: one TTL when this isolate reads the
-   * controller itself; two through a location tier, whose answer is up to a TTL old already (each isolate
-   * still asks at most once a TTL, and the location's cache shares the answer).
+   * controller itself; 1.5 through a location tier, whose answer may be up to a TTL old already (so the
+   * location's cache can share it for a while, and the switch still reaches every router within ~2 TTLs).
    */
   constructor(private readonly maxAgeMs = FAST_PATH_TTL_MS) {}
 

@@ -43,7 +43,7 @@ const RETRY_MS = 100;
  * counts back for the next one; one that never ends is given up after REFRESH_STALL_MS.
  */
 export class TierLink<E> implements FastPath<E> {
-  private readonly fast = new FastFlag(2 * FAST_PATH_TTL_MS);
+  private readonly fast = new FastFlag(1.5 * FAST_PATH_TTL_MS);
   private lastCounts = 0;
   private sending: { since: number } | null = null;
   private scheduled = false;
