@@ -86,9 +86,9 @@ const timeout = (ms: number) =>
  */
 export class FastFlag {
   /**
-   * How old (since the controller was read) an answer may be used: one TTL when this isolate reads the
-   * controller itself; 1.5 through a location tier, whose answer may be up to a TTL old already (so the
-   * location's cache can share it for a while, and the switch still reaches every router within ~2 TTLs).
+   * How old (since the controller was read) an answer may be used: one TTL, whether this isolate read the
+   * controller itself or through its location's tier (whose answer may already be up to a TTL old: then it
+   * is used for what is left of its TTL, so a switch reaches every router within about a TTL).
    */
   constructor(private readonly maxAgeMs = FAST_PATH_TTL_MS) {}
 

@@ -1,6 +1,5 @@
 import type { CounterFlush, Flag } from "../../shared/schemas";
 import {
-  FAST_PATH_TTL_MS,
   type FastAnswer,
   FastFlag,
   type FastPath,
@@ -43,7 +42,7 @@ const RETRY_MS = 100;
  * counts back for the next one; one that never ends is given up after REFRESH_STALL_MS.
  */
 export class TierLink<E> implements FastPath<E> {
-  private readonly fast = new FastFlag(1.5 * FAST_PATH_TTL_MS);
+  private readonly fast = new FastFlag();
   private lastCounts = 0;
   private sending: { since: number } | null = null;
   private scheduled = false;
