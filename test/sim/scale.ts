@@ -177,6 +177,9 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       `[${elapsed()}] pending at the end: ${end.isolates.pending} in isolates, ${pending - end.isolates.pending} in tiers`,
     );
     const dropped = end.isolates.dropped + end.tiers.reduce((n, t) => n + t.dropped, 0);
+    log(
+      `[${elapsed()}] given up at a bound: ${end.isolates.dropped} by isolates, ${dropped - end.isolates.dropped} by tiers`,
+    );
     const counted = end.controller.counted;
     return {
       design: o.design,

@@ -29,10 +29,11 @@ export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()
     }
     takeEjections(core, batch, now);
     // Copies to the candidate under this deployment's mirror flags (older epochs mirrored for someone else),
-    // and the live traffic there was to copy (routers still on an older flag included).
+    // and the live traffic there was to copy (routers still on an older flag included; not counts from before
+    // the deployment, which a location tier may deliver a few seconds late).
     const m = d?.mirror;
     if (d && m && MIRRORED_STATUSES.includes(d.status) && m.fromEpoch !== null) {
-      m.live = (m.live ?? 0) + batch.colors[d.previousColor].requests;
+      if (batch.from >= Date.parse(d.createdAt)) m.live = (m.live ?? 0) + batch.colors[d.previousColor].requests;
       if (batch.epoch >= m.fromEpoch) addMirrored(m, batch.colors[d.color].mirrored);
     }
   }
