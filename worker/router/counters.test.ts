@@ -91,3 +91,23 @@ test("a failed flush's counts, put back, leave with the next flush; what the bou
   c.record(MAX_EPOCHS + 1, "blue", "/ingest", 200, 5, false, false);
   expect(c.totals.dropped).toBe(4);
 });
+
+test("a location tier keeps more epochs than an isolate: late counts of an older flag still fit", () => {
+  const batch = (epoch: number) => {
+    const c = new Counters();
+    c.record(epoch, "blue", "/ingest", 200, 5, false, false);
+    return c.take(10_000);
+  };
+  const isolate = new Counters();
+  const tier = new Counters(16);
+  for (let epoch = 3; epoch <= 3 + MAX_EPOCHS; epoch++) {
+    isolate.add(batch(epoch));
+    tier.add(batch(epoch));
+  }
+  // A quiet isolate's counts under epoch 2 arrive late.
+  isolate.add(batch(2));
+  tier.add(batch(2));
+  expect(isolate.totals.dropped).toBe(2);
+  expect(tier.totals.dropped).toBe(0);
+  expect(tier.pending()).toBe(MAX_EPOCHS + 2);
+});

@@ -48,6 +48,12 @@ export class Counters {
    */
   readonly totals = { timeouts: 0, ejections: 0, dropped: 0 };
 
+  /**
+   * `maxEpochs`: an isolate keeps MAX_EPOCHS; a location tier, which merges isolates that learn a new flag
+   * at different moments (and late counts of quiet ones), keeps more.
+   */
+  constructor(private readonly maxEpochs = MAX_EPOCHS) {}
+
   /** Random id of this isolate (created lazily: no randomness allowed at global scope). */
   get isolate(): string {
     this.id ??= crypto.randomUUID();
@@ -58,7 +64,7 @@ export class Counters {
     if (this.windows.size === 0 || from < this.windowStart) this.windowStart = from;
     let w = this.windows.get(epoch);
     if (!w) {
-      if (this.windows.size >= MAX_EPOCHS) {
+      if (this.windows.size >= this.maxEpochs) {
         const oldest = Math.min(...this.windows.keys());
         const gone = this.windows.get(oldest);
         this.totals.dropped += (gone?.blue.requests ?? 0) + (gone?.green.requests ?? 0);
@@ -80,7 +86,11 @@ export class Counters {
    */
   add(batches: readonly CounterFlush[]): void {
     for (const b of batches) {
-      if (this.windows.size >= MAX_EPOCHS && !this.windows.has(b.epoch) && b.epoch < Math.min(...this.windows.keys())) {
+      if (
+        this.windows.size >= this.maxEpochs &&
+        !this.windows.has(b.epoch) &&
+        b.epoch < Math.min(...this.windows.keys())
+      ) {
         this.totals.dropped += b.colors.blue.requests + b.colors.green.requests;
         continue;
       }

@@ -6,6 +6,9 @@ import { FAST_PATH_TTL_MS, type FastAnswer } from "../flag/fast";
 import { Counters } from "../router/counters";
 import type { TierAnswer } from "./link";
 
+/** Epochs a tier keeps counts of at once (an isolate keeps MAX_EPOCHS): late counts of quiet isolates fit. */
+export const TIER_EPOCHS = 16;
+
 /** The most often a tier talks to the controller: one exchange (counts out, flag back) per second. */
 export const EXCHANGE_MS = 1000;
 
@@ -23,7 +26,7 @@ export const EXCHANGE_MS = 1000;
  * most the counts of one exchange.
  */
 export class LocationTier extends DurableObject<Env> {
-  private readonly counts = new Counters();
+  private readonly counts = new Counters(TIER_EPOCHS);
   private answer: FastAnswer = { flag: null, readAt: 0 };
   private location = "";
   private lastExchange = 0;
