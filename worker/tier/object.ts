@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { CounterFlush } from "../../shared/schemas";
 import { controller } from "../controller/stub";
 import type { Env } from "../env";
-import { FAST_PATH_TTL_MS, type FastAnswer } from "../flag/fast";
+import { FAST_PATH_TIMEOUT_MS, FAST_PATH_TTL_MS, type FastAnswer } from "../flag/fast";
 import { Counters } from "../router/counters";
 import type { TierAnswer } from "./link";
 
@@ -40,8 +40,11 @@ export class LocationTier extends DurableObject<Env> {
     this.location = location;
     this.counts.add(batches);
     if (Date.now() - this.lastExchange >= EXCHANGE_MS) this.exchanging ??= this.exchange();
-    // A flag older than its TTL waits for the exchange under way; a fresh one is answered at once.
-    if (this.exchanging && Date.now() - this.answer.readAt >= FAST_PATH_TTL_MS) await this.exchanging;
+    // A flag older than its TTL waits for the exchange under way, a fresh one is answered at once, and no
+    // call waits longer than an isolate would (a slow controller must not keep isolates' calls open).
+    if (this.exchanging && Date.now() - this.answer.readAt >= FAST_PATH_TTL_MS) {
+      await Promise.race([this.exchanging, new Promise((r) => setTimeout(r, FAST_PATH_TIMEOUT_MS))]);
+    }
     return { ...this.answer, held: this.counts.waiting };
   }
 
