@@ -10,7 +10,8 @@ import { mirrorsInFlight } from "./mirror";
  * request: it has no flag yet).
  */
 function failover() {
-  const flag = flagSource.fence.current();
+  // An isolate routes by one of its two flag sources (fixed by its env): the one that has routed.
+  const flag = flagSources.tier.fence.current() ?? flagSources.cache.fence.current();
   if (!flag) return null;
   const allowed = flag.failover !== false;
   return { allowed, target: allowed ? otherColor(flag.color) : null, epoch: flag.epoch };
@@ -26,7 +27,7 @@ export const routerHealth = () => ({
   // The fast path in use (the location tier's, or the cache's): the other one stays at 0.
   fastPathReads: flagSources.tier.fast.reads + flagSources.cache.fast.reads,
   fastPathFailures: flagSources.tier.fast.failures + flagSources.cache.fast.failures,
-  fastPathCacheHits: flagSources.cache.fast.cacheHits,
+  fastPathCacheHits: flagSources.tier.fast.cacheHits + flagSources.cache.fast.cacheHits,
   droppedCounts: isolate.counters.totals.dropped,
   timeouts: isolate.counters.totals.timeouts,
   ejections: isolate.counters.totals.ejections,
