@@ -42,6 +42,8 @@ const RULES: { from: string; not: string; except?: string[] }[] = [
   { from: "worker/router/", not: "worker/controller/", except: ["worker/controller/stub"] },
   ...["api", "dashboard", "notify", "audit"].map((f) => ({ from: "worker/router/", not: `worker/${f}/` })),
   { from: "worker/flag/", not: "worker/controller/", except: ["worker/controller/stub"] },
+  { from: "worker/tier/", not: "worker/controller/", except: ["worker/controller/stub"] },
+  ...["api", "dashboard", "notify", "audit"].map((f) => ({ from: "worker/tier/", not: `worker/${f}/` })),
   { from: "worker/flag/", not: "worker/router/" },
   ...["controller", "router", "flag", "api", "audit", "notify", "dashboard", "http", "auth"].map((f) => ({
     from: "worker/validation/",
