@@ -33,6 +33,19 @@ const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 
 /** Starts the real Worker with `wrangler dev` (workerd, local KV and Durable Objects); no Cloudflare login. */
 export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorkerOnce(opts);
+    } catch (e) {
+      // A port found free can still be taken before wrangler binds it (another test file's server): draw
+      // new ports, unless the caller asked for that one.
+      const taken = e instanceof Error && e.message.includes("Address already in use");
+      if (!taken || opts.port !== undefined || attempt === 3) throw e;
+    }
+  }
+}
+
+async function startWorkerOnce(opts: StartWorkerOptions): Promise<WorkerHandle> {
   const port = opts.port ?? (await freePort());
   const inspector = await freePort();
   const ownState = opts.persistTo === undefined;
@@ -88,7 +101,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${out}`);
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`wrangler dev exited with ${child.exitCode}:\n${out}`);
+    }
     if (out.includes("Build failed")) {
       await stop();
       throw new Error(`wrangler dev could not build the Worker:\n${out}`);
