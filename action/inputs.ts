@@ -1,5 +1,6 @@
 import * as core from "@actions/core";
 import * as z from "zod";
+import { restoreByDefault } from "../control/restore-standby";
 import { DeploymentRequest } from "../shared";
 
 export const COMMANDS = ["deploy", "rollback", "promote", "abort", "status"] as const;
@@ -80,7 +81,7 @@ export function readInputs(): Inputs {
   const parsed = InputsSchema.safeParse(raw);
   if (parsed.success) {
     const i = parsed.data;
-    return { ...i, restoreStandby: i.restoreStandby ?? i.deployCommand !== "" };
+    return { ...i, restoreStandby: restoreByDefault(i.restoreStandby, i.deployCommand) };
   }
   const issues = parsed.error.issues.map((i) => {
     const [key, ...rest] = i.path.map(String);

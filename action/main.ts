@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import { ControlClient } from "../control/client";
 import { errorText, type Outcome, Timeline } from "../control/outcome";
-import { restoreStandby } from "../control/restore-standby";
+import { restoreStandby, standbyLine } from "../control/restore-standby";
 import { defaultAudience, tokenSource } from "./auth";
 import { commands } from "./commands";
 import { runHeaders } from "./github";
@@ -42,13 +42,9 @@ export async function run(): Promise<void> {
     const ctx = { inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints };
     outcome = await commands[command](ctx);
     // The job's result stays the command's: restoring the standby only adds the `standby` output.
-    try {
-      outcome.standby = await restoreStandby(ctx, outcome, inputs.restoreStandby);
-    } catch (e) {
-      outcome.standby = { status: "unavailable", detail: `could not restore the standby: ${errorText(e)}` };
-    }
+    outcome.standby = await restoreStandby(ctx, outcome, inputs.restoreStandby);
     const note = outcome.standby.status === "ready" ? core.info : core.warning;
-    note(`standby: ${outcome.standby.status} — ${outcome.standby.detail}`);
+    note(standbyLine(outcome.standby));
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

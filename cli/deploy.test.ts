@@ -27,7 +27,17 @@ test("deploy's options become the Worker's deployment request", () => {
     timeoutSeconds: 60,
     thresholds: { maxP95Ms: 500 },
     deployCommand: "./deploy.sh",
+    restoreStandby: true,
   });
+});
+
+test("--restore-standby defaults to on with a deploy command, as the action's input does", () => {
+  const v = ["--version", "v2"];
+  expect(deployOptions([...v, "--deploy-command", "./deploy.sh"]).restoreStandby).toBe(true);
+  expect(deployOptions(v).restoreStandby).toBe(false);
+  const off = ["--deploy-command", "./deploy.sh", "--restore-standby", "false"];
+  expect(deployOptions([...v, ...off]).restoreStandby).toBe(false);
+  expect(() => deployOptions([...v, "--restore-standby", "yes"])).toThrow(/--restore-standby must be true or false/);
 });
 
 test("every bad option is named in one usage error (exit 2), before anything runs", () => {

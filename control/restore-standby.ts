@@ -19,12 +19,28 @@ export interface StandbyOutcome {
 
 const isReady = (s: State) => s.protection?.failoverTarget === s.standby;
 
+/** restore-standby unset (action input, CLI option): on when there is a deploy-command to restore with. */
+export const restoreByDefault = (enabled: boolean | undefined, deployCommand: string): boolean =>
+  enabled ?? deployCommand !== "";
+
+/** The standby's outcome in one line, as the action's log and the CLI print it. */
+export const standbyLine = (s: StandbyOutcome): string => `standby: ${s.status} — ${s.detail}`;
+
 /**
  * After a failed, rolled-back or aborted deployment, or a rollback: `deploy-command` again with the version
  * now serving on the idle color, then a wait (timeout-seconds) until the Worker reports it a failover target
- * (it earns that by probes). The job's result stays the deployment's: this never fails the job.
+ * (it earns that by probes). The command's result stays the deployment's: this never throws, an error
+ * (the Worker unreachable meanwhile) is `unavailable` with why.
  */
 export async function restoreStandby(ctx: CommandContext, outcome: Outcome, enabled: boolean): Promise<StandbyOutcome> {
+  try {
+    return await restore(ctx, outcome, enabled);
+  } catch (e) {
+    return { status: "unavailable", detail: `could not restore the standby: ${errorText(e)}` };
+  }
+}
+
+async function restore(ctx: CommandContext, outcome: Outcome, enabled: boolean): Promise<StandbyOutcome> {
   const { inputs, client, timeline } = ctx;
   const skip = (detail: string): StandbyOutcome => ({ status: "skipped", detail });
   if (!outcome.result || !UNPROTECTING.includes(outcome.result)) {

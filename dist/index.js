@@ -47558,7 +47558,16 @@ async function deployAndWatch(ctx, state) {
 var UNPROTECTING = ["failed", "rolled_back", "aborted", "rolled_back_manually"];
 var POLL_MS = 1e3;
 var isReady = (s) => s.protection?.failoverTarget === s.standby;
+var restoreByDefault = (enabled, deployCommand) => enabled ?? deployCommand !== "";
+var standbyLine = (s) => `standby: ${s.status} \u2014 ${s.detail}`;
 async function restoreStandby(ctx, outcome, enabled) {
+  try {
+    return await restore(ctx, outcome, enabled);
+  } catch (e) {
+    return { status: "unavailable", detail: `could not restore the standby: ${errorText(e)}` };
+  }
+}
+async function restore(ctx, outcome, enabled) {
   const { inputs, client, timeline } = ctx;
   const skip = (detail) => ({ status: "skipped", detail });
   if (!outcome.result || !UNPROTECTING.includes(outcome.result)) {
@@ -52047,7 +52056,7 @@ function readInputs() {
   const parsed = InputsSchema.safeParse(raw);
   if (parsed.success) {
     const i = parsed.data;
-    return { ...i, restoreStandby: i.restoreStandby ?? i.deployCommand !== "" };
+    return { ...i, restoreStandby: restoreByDefault(i.restoreStandby, i.deployCommand) };
   }
   const issues = parsed.error.issues.map((i) => {
     const [key, ...rest] = i.path.map(String);
@@ -52265,13 +52274,9 @@ async function run() {
     const deployInputs = { ...inputs, sha: process.env.GITHUB_SHA, actor: process.env.GITHUB_ACTOR };
     const ctx = { inputs: deployInputs, client, timeline, log: jobLog, hints: actionHints };
     outcome = await commands[command](ctx);
-    try {
-      outcome.standby = await restoreStandby(ctx, outcome, inputs.restoreStandby);
-    } catch (e) {
-      outcome.standby = { status: "unavailable", detail: `could not restore the standby: ${errorText(e)}` };
-    }
+    outcome.standby = await restoreStandby(ctx, outcome, inputs.restoreStandby);
     const note = outcome.standby.status === "ready" ? info : warning;
-    note(`standby: ${outcome.standby.status} \u2014 ${outcome.standby.detail}`);
+    note(standbyLine(outcome.standby));
   } catch (e) {
     outcome = { command, failure: errorText(e), timeline: timeline.entries };
   }

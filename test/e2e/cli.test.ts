@@ -18,7 +18,8 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   // FLAG_CACHE_MS 0: the router reads the flag on every request, so a check right after a switch is exact.
-  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0", VIEW_TOKEN } });
+  // Readiness rounds every second: a restored standby is a failover target about 3 s after its redeploy.
+  stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: "0", HEALTH_INTERVAL_MS: "1000", VIEW_TOKEN } });
   // v-crash passes validation (one round of its 3 canaries), then its process dies under the post-switch probes.
   deployer = await startDeployer(stack, { "v-crash": { crashAfter: 3 } });
   env = { EDGE_BLUEGREEN_URL: stack.worker.url, EDGE_BLUEGREEN_TOKEN: stack.token };
@@ -31,6 +32,19 @@ afterAll(async () => {
 
 const cli = (...args: string[]) => runCli(args, env);
 const servedBy = async () => (await fetch(`${stack.worker.url}/health`)).headers.get("x-served-by");
+/** deploy of v-crash, a release that dies once it serves, through the deployer. */
+const deployCrash = (...extra: string[]) =>
+  cli(
+    "deploy",
+    "--version",
+    "v-crash",
+    "--deploy-command",
+    deployer.command,
+    ...FAST_WATCH,
+    "--mirror-percent",
+    "0",
+    ...extra,
+  );
 const show = (r: CliRun) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 
 /** The state without what changes by itself from one read to the next (health checks, storage, traffic). */
@@ -87,21 +101,13 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     expect((await cli("rollback", "--reason", "reset for the next test")).code).toBe(0);
   });
 
-  test("deploy of a bad release ends 1 and leaves traffic where it was", async () => {
+  test("deploy of a bad release ends 1 and leaves traffic where it was (--restore-standby false)", async () => {
     const before = (await stack.control.state()).active;
-    const r = await cli(
-      "deploy",
-      "--version",
-      "v-crash",
-      "--deploy-command",
-      deployer.command,
-      ...FAST_WATCH,
-      "--mirror-percent",
-      "0",
-    );
+    const r = await deployCrash("--restore-standby", "false");
 
     expect(r.code, show(r)).toBe(1);
     expect(r.stdout).toMatch(/✘ v-crash was rolled back on \w+/);
+    expect(r.stdout).toContain("standby: skipped — restore-standby is false");
     const state = await stack.control.state();
     expect(state.active).toBe(before);
     expect(state.deployment).toMatchObject({ version: "v-crash", status: "rolled_back" });
@@ -109,6 +115,29 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     expect(state.protection?.failoverTarget).toBeNull();
     const status = await cli("status");
     expect(status.stdout).toMatch(/Protection\s+none since \d\d:\d\d:\d\d: \S.*/);
+  });
+
+  test("deploy of a bad release restores the standby by default: still exit 1, failover has a target again", {
+    timeout: 120_000,
+  }, async () => {
+    const { active, standby } = await stack.control.state();
+    const deploys = deployer.deploys.length;
+    const r = await deployCrash();
+
+    // The exit code is the deployment's, however the standby ended.
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stdout).toMatch(/✘ v-crash was rolled back on \w+/);
+    // The release, then the serving version back on the idle color.
+    expect(deployer.deploys.slice(deploys)).toEqual([
+      { color: standby, version: "v-crash" },
+      { color: standby, version: "v1" },
+    ]);
+    expect(r.stderr).toContain(`restore-standby: deploy-command put v1 on ${standby}: exit 0`);
+    expect(r.stdout).toContain(`standby: ready — ${standby} runs v1 and is the failover target again`);
+    const state = await stack.control.state();
+    expect(state.active).toBe(active);
+    expect(state.protection?.failoverTarget).toBe(standby);
+    expect((await cli("status")).stdout).toMatch(new RegExp(`Protection\\s+failover to ${standby}`));
   });
 
   test("deploy of a good release ends 0, with progress on stderr and the summary on stdout", async () => {
