@@ -1,12 +1,14 @@
 // How the state reads on a terminal: `status` prints it, `status --watch` redraws it on every event.
 import { seconds } from "../control/timing";
-import { COLORS, type Color, type Deployment, type HistoryEntry, type State } from "../shared";
+import { COLORS, type Color, type CoverageState, type Deployment, type HistoryEntry, type State } from "../shared";
 import type { Paint, Terminal } from "./terminal";
 
 const HISTORY_ROWS = 5;
 const PROBE_ROWS = 6;
 
 const time = (iso: string | null | undefined) => (iso ? iso.slice(11, 19) : "—");
+/** A report's age: seconds, or whole minutes past 90 s (outside a watch a location is kept for an hour). */
+const age = (ms: number | null) => (ms !== null && ms >= 90_000 ? `${Math.round(ms / 60_000)} min` : seconds(ms));
 const pct = (share: number | null) => (share === null ? "—" : `${Math.round(share * 100)} %`);
 
 const STATUS_PAINT: Record<string, Paint> = {
@@ -29,6 +31,15 @@ export function protection(state: State): { target: Color | null; text: string }
   return { target, text: `none${p?.since ? ` since ${time(p.since)}` : ""}: ${p?.reason ?? "no failover target"}` };
 }
 
+/** Which edge locations' tiers report, and how lately: a watch whose locations fall silent cannot pass. */
+export function coverageText(t: Terminal, c: CoverageState): string {
+  const scope = c.since ? ` since the switch at ${time(c.since)}` : "";
+  if (c.locations === 0) return `none reported${scope || " in the last hour"}`;
+  const ages = `newest report ${age(c.newestAgeMs)} old, oldest ${age(c.oldestAgeMs)}`;
+  const text = `${c.reporting} of ${c.locations} reporting in the last ${c.windowMs / 1000} s${scope} (${ages})`;
+  return c.collapsed ? t.paint("yellow", `${text}: coverage collapsed, the watch cannot pass`) : text;
+}
+
 /** The top lines: who serves what, the flag, the routers' convergence, protection. */
 function overview(t: Terminal, s: State): string[] {
   const active = s.colors[s.active];
@@ -43,6 +54,7 @@ function overview(t: Terminal, s: State): string[] {
   const lines = [
     `${t.paint("bold", "Active")}      ${t.paint("bold", s.active)}  ${active.version ?? "?"}  (epoch ${s.epoch}, flag ${sync})`,
     `Routers     ${routers}`,
+    ...(s.coverage ? [`Locations   ${coverageText(t, s.coverage)}`] : []),
     `Protection  ${guard}`,
   ];
   const sp = s.spool;

@@ -46989,6 +46989,21 @@ var SpoolState = object({
   /** batches in the dead-letter store (retries spent or refused for good), replayable with POST /api/spool/replay. */
   deadLettered: number2().int().nonnegative()
 });
+var CoverageState = object({
+  /** when the running watch began (its switch, ISO); null outside a watch. */
+  since: string2().nullable(),
+  /** locations that reported since `since` (outside a watch: within the last hour). */
+  locations: number2().int().nonnegative(),
+  /** of those, the ones whose last report is at most `windowMs` old. */
+  reporting: number2().int().nonnegative(),
+  /** age of the newest and of the oldest of those locations' last reports, ms (null: no location). */
+  newestAgeMs: number2().nonnegative().nullable(),
+  oldestAgeMs: number2().nonnegative().nullable(),
+  /** how recent a report must be for its location to count as reporting. */
+  windowMs: number2().int().positive(),
+  /** during a watch, more than half of its locations went silent: the watch cannot pass (false outside one). */
+  collapsed: boolean2()
+});
 var Protection = object({
   /** the idle color when the flag lets routers fail over to it; null: the active color runs unprotected. */
   failoverTarget: Color.nullable(),
@@ -47020,7 +47035,9 @@ var State = object({
   /** webhook deliveries (NOTIFY_URLS): what waits, what got through, what failed. */
   notifications: NotifyStatus.optional(),
   /** the edge spool's backlog (present when the Worker has the SPOOL and SPOOL_BUCKET bindings). */
-  spool: SpoolState.optional()
+  spool: SpoolState.optional(),
+  /** the evidence coverage (present when routers report through location tiers, LOCATION_TIER). */
+  coverage: CoverageState.optional()
 });
 var ApiError = object({ error: object({ code: string2(), message: string2() }) });
 var RollbackResult = object({
@@ -47033,7 +47050,9 @@ var TrafficEvent = object({
   blue: TrafficPoint.nullable(),
   green: TrafficPoint.nullable(),
   /** the live convergence to the current epoch. */
-  convergence: Convergence.optional()
+  convergence: Convergence.optional(),
+  /** the live evidence coverage (as the state's). */
+  coverage: CoverageState.optional()
 });
 
 // control/client.ts

@@ -168,6 +168,28 @@ export const SpoolState = z.object({
   deadLettered: z.number().int().nonnegative(),
 });
 export type SpoolState = z.infer<typeof SpoolState>;
+/**
+ * The controller's evidence coverage (docs/scale.md): which edge locations' tiers reported, and how lately. During a
+ * watch it covers the locations that reported since the switch; outside one, every location heard from in the last
+ * hour.
+ */
+export const CoverageState = z.object({
+  /** when the running watch began (its switch, ISO); null outside a watch. */
+  since: z.string().nullable(),
+  /** locations that reported since `since` (outside a watch: within the last hour). */
+  locations: z.number().int().nonnegative(),
+  /** of those, the ones whose last report is at most `windowMs` old. */
+  reporting: z.number().int().nonnegative(),
+  /** age of the newest and of the oldest of those locations' last reports, ms (null: no location). */
+  newestAgeMs: z.number().nonnegative().nullable(),
+  oldestAgeMs: z.number().nonnegative().nullable(),
+  /** how recent a report must be for its location to count as reporting. */
+  windowMs: z.number().int().positive(),
+  /** during a watch, more than half of its locations went silent: the watch cannot pass (false outside one). */
+  collapsed: z.boolean(),
+});
+export type CoverageState = z.infer<typeof CoverageState>;
+
 /** Probe rounds in a row, one per HEALTH_INTERVAL_MS, an idle color on the active release passes to become a failover target again. */
 export const STANDBY_ROUNDS = 3;
 
@@ -206,6 +228,8 @@ export const State = z.object({
   notifications: NotifyStatus.optional(),
   /** the edge spool's backlog (present when the Worker has the SPOOL and SPOOL_BUCKET bindings). */
   spool: SpoolState.optional(),
+  /** the evidence coverage (present when routers report through location tiers, LOCATION_TIER). */
+  coverage: CoverageState.optional(),
 });
 export type State = z.infer<typeof State>;
 
@@ -227,5 +251,7 @@ export const TrafficEvent = z.object({
   green: TrafficPoint.nullable(),
   /** the live convergence to the current epoch. */
   convergence: Convergence.optional(),
+  /** the live evidence coverage (as the state's). */
+  coverage: CoverageState.optional(),
 });
 export type TrafficEvent = z.infer<typeof TrafficEvent>;

@@ -50,7 +50,7 @@ const show = (r: CliRun) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 /** The state without what changes by itself from one read to the next (health checks, storage, traffic). */
 function steady(state: unknown): unknown {
   return JSON.parse(JSON.stringify(state), (key, value) =>
-    ["checkedAt", "storage", "traffic", "flagSync", "notifications"].includes(key) ? undefined : value,
+    ["checkedAt", "storage", "traffic", "flagSync", "notifications", "coverage"].includes(key) ? undefined : value,
   );
 }
 

@@ -2,6 +2,7 @@ import {
   COLORS,
   type Color,
   type ColorInfo,
+  type CoverageState,
   type Deployment,
   FLAG_KEY,
   Flag,
@@ -17,7 +18,7 @@ import { EventHub } from "../http/event-hub";
 import { Notifier } from "../notify/notifier";
 import { emptySamples, type ProbeTarget, type Samples } from "../validation/probes";
 import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
-import { Coverage } from "./coverage";
+import { Coverage, coverageState } from "./coverage";
 import { type DrainRecord, type DrainRules, drainView } from "./drain";
 import { type FlagSyncRecord, flagSyncView, inSyncRecord } from "./flag-sync";
 import {
@@ -208,7 +209,13 @@ export class Core {
       notifications: this.notifier.status(),
       // Only a Worker with both spool bindings has a spool to show.
       ...(this.env.SPOOL && this.env.SPOOL_BUCKET ? { spool: this.spool.view(now) } : {}),
+      coverage: this.coverageNow(now),
     };
+  }
+
+  /** The evidence coverage; undefined without location tiers (reports then carry no location). */
+  coverageNow(now = Date.now()): CoverageState | undefined {
+    return this.cfg.locationTier ? coverageState(this.coverage, this.s.deployment, now) : undefined;
   }
 
   /** Makes sure the alarm fires by `at` (an earlier alarm already set is kept). */

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { COVERAGE_WINDOW_MS, Coverage, covered } from "./coverage";
+import { COVERAGE_WINDOW_MS, Coverage, coverageState, covered } from "./coverage";
 import type { EvidenceVerdict } from "./evidence";
 
 const pass: EvidenceVerdict = { kind: "pass", detail: "router 5xx 0.0% (0/400)" };
@@ -33,4 +33,27 @@ test("failures are never hidden, and one location alone is never a collapse", ()
   const one = new Coverage();
   one.seen("local", 101_000);
   expect(covered(one, d, pass, late)).toEqual(pass);
+});
+
+test("the state's coverage: the running watch's, else every location remembered and never collapsed", () => {
+  const c = new Coverage();
+  c.seen("OLD", 50_000);
+  for (const loc of ["AMS", "FRA", "LHR"]) c.seen(loc, 101_000);
+  const t = 101_000 + COVERAGE_WINDOW_MS + 1;
+  c.seen("AMS", t - 500);
+  const watching = { ...d, status: "watching" as const };
+  // The watch's three locations (not OLD, heard from before it), one of them reporting: collapsed.
+  expect(coverageState(c, watching, t)).toEqual({
+    since: promotedAt,
+    locations: 3,
+    reporting: 1,
+    newestAgeMs: 500,
+    oldestAgeMs: COVERAGE_WINDOW_MS + 1,
+    windowMs: COVERAGE_WINDOW_MS,
+    collapsed: true,
+  });
+  // No watch (none running, or one still validating): all four, nothing judged.
+  const idle = { since: null, locations: 4, reporting: 1, newestAgeMs: 500, oldestAgeMs: t - 50_000, collapsed: false };
+  expect(coverageState(c, null, t)).toMatchObject(idle);
+  expect(coverageState(c, { ...d, status: "validating" }, t)).toMatchObject(idle);
 });

@@ -1,4 +1,4 @@
-import type { Deployment } from "../../shared";
+import { type CoverageState, type Deployment, isLive } from "../../shared";
 import type { EvidenceVerdict } from "./evidence";
 
 /** A location counts as reporting while its last report is younger than this (a tier reports every second). */
@@ -56,6 +56,23 @@ export class Coverage {
   }
 }
 
+/** When a watch began: its switch (a deployment stored before `promotedAt` was kept: its start). */
+const watchStart = (d: Pick<Deployment, "promotedAt" | "createdAt">): string => d.promotedAt ?? d.createdAt;
+
+/**
+ * `coverage` of GET /api/state and the traffic events: the running watch's, as `covered` judges it; outside a
+ * watch every location still remembered, and never `collapsed` (nothing is judged on it then).
+ */
+export function coverageState(
+  coverage: Coverage,
+  d: Pick<Deployment, "status" | "promotedAt" | "createdAt"> | null,
+  now = Date.now(),
+): CoverageState {
+  const since = d && isLive(d.status) ? watchStart(d) : null;
+  const v = coverage.view(since === null ? 0 : Date.parse(since), now);
+  return { since, ...v, windowMs: COVERAGE_WINDOW_MS, collapsed: since !== null && v.collapsed };
+}
+
 /**
  * A pass needs the edge behind it: when most locations that reported during this watch went silent, the
  * evidence stands for a shrinking part of the traffic, so the watch says so and does not pass (it goes on,
@@ -68,7 +85,7 @@ export function covered(
   now = Date.now(),
 ): EvidenceVerdict {
   if (v.kind !== "pass") return v;
-  const c = coverage.view(Date.parse(d.promotedAt ?? d.createdAt), now);
+  const c = coverage.view(Date.parse(watchStart(d)), now);
   if (!c.collapsed) return v;
   const detail = `evidence coverage collapsed: ${c.reporting} of the ${c.locations} locations that reported in this watch reported in the last ${COVERAGE_WINDOW_MS / 1000}s (oldest report ${Math.round((c.oldestAgeMs ?? 0) / 1000)}s old); ${v.detail}`;
   return { kind: "inconclusive", detail };

@@ -45,6 +45,7 @@ export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()
       blue: traffic.latest("blue"),
       green: traffic.latest("green"),
       convergence: convergenceView(s.convergence, now),
+      coverage: core.coverageNow(now),
     });
   }
 }

@@ -222,8 +222,9 @@ function signIn(/** @type {string} */ token) {
       } else if (name === "traffic") {
         const event = /** @type {TrafficEvent} */ (data);
         traffic.add(event);
-        // The live convergence rides along with the traffic, once a second.
+        // The live convergence and coverage ride along with the traffic, once a second.
         if (state && event.convergence?.epoch === state.epoch) state.convergence = event.convergence;
+        if (state && event.coverage) state.coverage = event.coverage;
         draw();
       }
     },

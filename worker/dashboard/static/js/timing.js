@@ -1,11 +1,13 @@
-// Production timing on the dashboard: how far the routers have moved to the current flag, whether KV
-// holds it, and what a draining color still waits for. Every string from the state goes through esc().
+// Production timing on the dashboard: how far the routers have moved to the current flag, which edge
+// locations report, whether KV holds it, and what a draining color still waits for. Every string from the
+// state goes through esc().
 
 import { ago, esc, percent, time } from "./format.js";
 
 /** @typedef {import("../../../../shared/schemas").State} State */
 /** @typedef {import("../../../../shared/schemas").Convergence} Convergence */
 /** @typedef {import("../../../../shared/schemas").ColorInfo} ColorInfo */
+/** @typedef {import("../../../../shared/schemas").CoverageState} CoverageState */
 
 /** @param {number | null} ms */
 const after = (ms) => (ms === null ? "not yet" : `${(ms / 1000).toFixed(1)} s`);
@@ -22,6 +24,27 @@ export function convergence(c) {
   return `<p class="convergence" id="convergence" data-epoch="${c.epoch}" data-share="${c.share ?? ""}">
       <span class="label">Routers on epoch ${c.epoch}:</span> <strong>${share}</strong>
       <span class="muted small">50 % after ${after(r["50"])} · 99 % after ${after(r["99"])} · 100 % after ${after(r["100"])}${older}</span>
+    </p>`;
+}
+
+/** A report's age: seconds, or whole minutes past 90 s. @param {number | null} ms */
+const age = (ms) => (ms !== null && ms >= 90_000 ? `${Math.round(ms / 60_000)} min` : after(ms));
+
+/**
+ * The evidence coverage: how many edge locations' tiers report, and how lately. During a watch, most of them
+ * falling silent keeps it from passing.
+ * @param {CoverageState | undefined} c
+ */
+export function coverage(c) {
+  if (!c) return "";
+  const scope = c.since ? ` since the switch at ${time(c.since)}` : "";
+  const count =
+    c.locations === 0
+      ? `<strong>none reported${scope || " in the last hour"}</strong>`
+      : `<strong${c.collapsed ? ` class="bad-text"` : ""}>${c.reporting} of ${c.locations} reporting</strong> <span class="muted small">in the last ${c.windowMs / 1000} s${scope} · newest report ${age(c.newestAgeMs)} old, oldest ${age(c.oldestAgeMs)}</span>`;
+  const collapsed = c.collapsed ? ` <strong class="bad-text">coverage collapsed: the watch cannot pass</strong>` : "";
+  return `<p class="convergence coverage" id="coverage" data-locations="${c.locations}" data-reporting="${c.reporting}">
+      <span class="label">Edge locations:</span> ${count}${collapsed}
     </p>`;
 }
 

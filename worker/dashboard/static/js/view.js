@@ -54,6 +54,7 @@ export function hero(s, now) {
       </p>
       ${splitLine(s)}
       ${timing.convergence(s.convergence)}
+      ${timing.coverage(s.coverage)}
       <p class="standby muted">Standby: ${colorName(s.standby)} · ${esc(standby.version ?? "version unknown")} · ${standby.health}${
         standby.drainingUntil ? ` · warm until at least ${time(standby.drainingUntil)}` : ""
       }</p>
