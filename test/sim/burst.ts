@@ -10,7 +10,7 @@ const TICK_MS = 100;
  */
 const PER_BURST = 10;
 /** bursts under way at once at most (a slow machine skips ticks rather than piling requests up). */
-const MAX_IN_FLIGHT = 32;
+const MAX_IN_FLIGHT = 8;
 
 export class BurstTraffic {
   sent = 0;

@@ -34,6 +34,8 @@ export interface ScaleResult {
   droppedReports: number;
   revertTo100PercentMs: number | null;
   evidenceDelayMs: { p50: number | null; max: number | null };
+  /** how long a poll of every isolate's epoch took: the revert time's resolution on this machine. */
+  epochPollMs: { p50: number | null; max: number | null };
   /** outcomes the isolates recorded, and the ones that reached the controller, over the whole run. */
   recorded: number;
   counted: number;
@@ -86,19 +88,48 @@ function quantile(xs: number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)] ?? null;
 }
 
-/** Every isolate's epoch, as a request arriving now would route (GET /sim/epochs). */
-async function epochs(sim: Sim): Promise<number[]> {
-  return (await (await fetch(`${sim.worker.url}/sim/epochs`)).json()) as number[];
-}
+/**
+ * Every isolate's epoch as a request arriving now would route (GET /sim/epochs), polled every 100 ms for the
+ * whole run. Each poll is a flag lookup in every isolate (a refresh when due, as a request's), so between
+ * batches the isolates stay as busy as production's, whose many requests a second keep the flag fresh.
+ */
+class EpochPoll {
+  private last: { at: number; epochs: number[] } | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  readonly durationsMs: number[] = [];
 
-/** Polls every isolate's epoch until all route by `epoch` or later; ms from `since` until then. */
-async function allOn(sim: Sim, epoch: number, since: number, timeoutMs = 30_000): Promise<number | null> {
-  while (Date.now() - since < timeoutMs) {
-    const now = Date.now();
-    if ((await epochs(sim)).every((e) => e >= epoch)) return now - since;
-    await sleep(100);
+  constructor(private readonly sim: Sim) {}
+
+  start(): this {
+    this.running = (async () => {
+      while (!this.stopped) {
+        const started = Date.now();
+        const res = await fetch(`${this.sim.worker.url}/sim/epochs`).catch(() => null);
+        const epochs = res?.ok ? ((await res.json()) as number[]) : null;
+        // Stamped when the answer is in (the isolates answered somewhere in between): never early.
+        if (epochs) this.last = { at: Date.now(), epochs };
+        this.durationsMs.push(Date.now() - started);
+        await sleep(Math.max(0, 100 - (Date.now() - started)));
+      }
+    })();
+    return this;
   }
-  return null;
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  /** ms from `since` until a poll found every isolate routing by `epoch` or later (null: not within the timeout). */
+  async allOn(epoch: number, since: number, timeoutMs = 30_000): Promise<number | null> {
+    while (Date.now() - since < timeoutMs) {
+      const last = this.last;
+      if (last && last.at > since && last.epochs.every((e) => e >= epoch)) return last.at - since;
+      await sleep(20);
+    }
+    return null;
+  }
 }
 
 const stepAt = (d: Deployment, status: Deployment["status"]) =>
@@ -122,10 +153,13 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       FLAG_CACHE_MS: "1000",
       KV_FALLBACK_MS: o.design === "tier" ? "30000" : "0",
       DRAIN_QUIET_SECONDS: "1",
+      // Each location's own cache, simulated: workerd's is one process for all of them (location-cache.ts).
+      SIM_LOCATION_CACHE: "memory",
     },
   });
   log(`[${elapsed()}] ${o.isolates} isolates over ${o.locations} locations (${o.design}) up at ${sim.worker.url}`);
   const traffic = new BurstTraffic(sim, o.rps ?? 1).start();
+  const poll = new EpochPoll(sim).start();
   try {
     await sleep(3000);
     const from = Date.now();
@@ -153,7 +187,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const reverted = await sim.control.waitFor(bad.json.id, undefined, 120_000);
     const revertAt = stepAt(reverted, "rolled_back");
     const revertEpoch = (await sim.control.state()).epoch;
-    const revertMs = await allOn(sim, revertEpoch, revertAt);
+    const revertMs = await poll.allOn(revertEpoch, revertAt);
     sim.platforms[badColor].setFaults({});
     log(
       `[${elapsed()}] ${reverted.status} (${reverted.reason}); every isolate on epoch ${revertEpoch} after ${revertMs} ms`,
@@ -198,6 +232,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       droppedReports: dropped + Math.max(0, end.isolates.recorded - counted - pending - dropped),
       revertTo100PercentMs: revertMs,
       evidenceDelayMs: { p50: quantile(end.controller.delaysMs, 0.5), max: quantile(end.controller.delaysMs, 1) },
+      epochPollMs: { p50: quantile(poll.durationsMs, 0.5), max: quantile(poll.durationsMs, 1) },
       recorded: end.isolates.recorded,
       counted,
       pending,
@@ -205,6 +240,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       accepted: traffic.ok,
     };
   } finally {
+    await poll.stop();
     await traffic.stop().catch(() => undefined);
     await sim.stop();
   }

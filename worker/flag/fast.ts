@@ -15,6 +15,14 @@ export const REFRESH_STALL_MS = 5 * FAST_PATH_TIMEOUT_MS;
  * FLAG_CACHE_MS again.
  */
 export const ANSWERING_MS = 3 * FAST_PATH_TTL_MS;
+/**
+ * An isolate keeps an answer up to this much past its TTL (its own random share, fixed for its life). All
+ * isolates of a location read the same cached answer, so without it they would all expire at one instant
+ * and each ask upstream (the tier or the controller) at its next request; spread, the first to expire puts
+ * the new answer in the location's cache and the others find it there: about one upstream read per
+ * location per TTL, not one per isolate. A switch takes at most this much longer to reach a router.
+ */
+export const REFRESH_SPREAD_MS = 250;
 /** Header on the cached entry: when the controller was read (unix ms), so a hit is judged by its true age. */
 const READ_AT = "x-flag-read-at";
 
@@ -24,13 +32,16 @@ export interface FastAnswer {
   readAt: number;
 }
 
+/** The part of the Cache API a location's shared answer needs (the simulation gives each location its own). */
+export type LocationCache = Pick<Cache, "match" | "put">;
+
 /**
  * What a refresh uses: the controller's flag (straight, aged from when the read started, or through the
  * location tier, with its age), and the cache (with a synthetic URL in it) a location shares.
  */
 export interface FastPathIo {
   read(): Promise<Flag | FastAnswer>;
-  cache(): Promise<Cache>;
+  cache(): Promise<LocationCache>;
   key: string;
 }
 
@@ -90,7 +101,11 @@ export class FastFlag {
    * controller itself or through its location's tier (whose answer may already be up to a TTL old: then it
    * is used for what is left of its TTL, so a switch reaches every router within about a TTL).
    */
-  constructor(private readonly maxAgeMs = FAST_PATH_TTL_MS) {}
+  constructor(
+    private readonly maxAgeMs = FAST_PATH_TTL_MS,
+    /** this isolate's share of REFRESH_SPREAD_MS. */
+    private readonly spreadMs = Math.floor(Math.random() * REFRESH_SPREAD_MS),
+  ) {}
 
   private known: Known | null = null;
   private retryAt = 0;
@@ -146,18 +161,18 @@ export class FastFlag {
   /** A flag learnt (also another way: a location tier's answer to a report), unless a newer answer is known. */
   learn(flag: Flag, readAt: number, now = Date.now()): void {
     if (this.known && this.known.readAt > readAt) return;
-    this.known = { flag, freshUntil: Math.min(now + FAST_PATH_TTL_MS, readAt + this.maxAgeMs), readAt };
+    this.known = { flag, freshUntil: Math.min(now + FAST_PATH_TTL_MS, readAt + this.maxAgeMs) + this.spreadMs, readAt };
   }
 
   /** A cache entry still within its TTL (by when it was read, not when it was stored) is used as is. */
-  private async fromCache(cache: Cache, key: string): Promise<boolean> {
+  private async fromCache(cache: LocationCache, key: string): Promise<boolean> {
     const hit = await cache.match(key).catch(() => undefined);
     if (!hit) return false;
     const readAt = Number(hit.headers.get(READ_AT));
     const parsed = Flag.safeParse(await hit.json().catch(() => null));
     if (!parsed.success || !Number.isFinite(readAt) || Date.now() >= readAt + this.maxAgeMs) return false;
     this.cacheHits++;
-    this.known = { flag: parsed.data, freshUntil: readAt + this.maxAgeMs, readAt };
+    this.known = { flag: parsed.data, freshUntil: readAt + this.maxAgeMs + this.spreadMs, readAt };
     return true;
   }
 }

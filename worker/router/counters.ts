@@ -50,9 +50,13 @@ export class Counters {
 
   /**
    * `maxEpochs`: an isolate keeps MAX_EPOCHS; a location tier, which merges isolates that learn a new flag
-   * at different moments (and late counts of quiet ones), keeps more.
+   * at different moments (and late counts of quiet ones), keeps more. `flushIntervalMs`: the least time
+   * between two takes (a tier keeps its own schedule: 0).
    */
-  constructor(private readonly maxEpochs = MAX_EPOCHS) {}
+  constructor(
+    private readonly maxEpochs = MAX_EPOCHS,
+    private readonly flushIntervalMs = FLUSH_INTERVAL_MS,
+  ) {}
 
   /** Random id of this isolate (created lazily: no randomness allowed at global scope). */
   get isolate(): string {
@@ -175,7 +179,7 @@ export class Counters {
 
   /** The batches to send now (one per epoch seen), or none when nothing new or flushed less than a second ago. */
   take(now = Date.now()): CounterFlush[] {
-    if (this.windows.size === 0 || now - this.lastFlush < FLUSH_INTERVAL_MS) return [];
+    if (this.windows.size === 0 || now - this.lastFlush < this.flushIntervalMs) return [];
     const batches = [...this.windows].map(([epoch, colors]) => ({
       isolate: this.isolate,
       epoch,

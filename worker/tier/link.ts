@@ -4,6 +4,7 @@ import {
   FastFlag,
   type FastPath,
   type FastPathIo,
+  type LocationCache,
   REFRESH_STALL_MS,
   type WaitUntil,
 } from "../flag/fast";
@@ -23,7 +24,7 @@ export interface TierIo {
 /** An isolate's tier and location, and its location's cache (null where it has none); null: no tier. */
 export type TierOf<E> = (
   env: E,
-) => { tier: TierIo; location: string; cache: (() => Promise<Cache>) | null; key: string } | null;
+) => { tier: TierIo; location: string; cache: (() => Promise<LocationCache>) | null; key: string } | null;
 
 /**
  * How often an isolate hands its counts to its tier. Longer than the flag's TTL on purpose: counts ride on

@@ -13,6 +13,16 @@ export const TIER_EPOCHS = 16;
 export const EXCHANGE_MS = 1000;
 
 /**
+ * The second `t` (unix ms) falls in: a tier exchanges at most once in each, at its first call. A busy tier
+ * so exchanges every second (with "1 s since the last one" it drifted: it waited for the next call after
+ * each second and skipped seconds), and never twice in one. Slots per location with a phase each were tried
+ * to spread the load over the second: a tier whose calls came late in one slot and early in the next then
+ * made two exchanges in one second. Arrivals at the controller spread anyway, by each location's distance
+ * to it; its queue takes the rest (docs/scale.md).
+ */
+export const slotOf = (t: number): number => Math.floor(t / EXCHANGE_MS);
+
+/**
  * The tier of one edge location (DESIGN.md: the controller's load must not grow with the isolates). Its
  * isolates report their counts here and read the flag from here; it merges the counts per epoch and makes
  * one exchange with the controller a second at most, which carries them and brings the flag back. So the
@@ -26,10 +36,10 @@ export const EXCHANGE_MS = 1000;
  * most the counts of one exchange.
  */
 export class LocationTier extends DurableObject<Env> {
-  private readonly counts = new Counters(TIER_EPOCHS);
+  private readonly counts = new Counters(TIER_EPOCHS, 0);
   private answer: FastAnswer = { flag: null, readAt: 0 };
   private location = "";
-  private lastExchange = 0;
+  private lastExchange = Number.NEGATIVE_INFINITY;
   private exchanging: Promise<void> | null = null;
   /** isolates' calls taken, and exchanges with the controller made and failed (for tests and the sim). */
   readonly stats = { syncs: 0, exchanges: 0, failures: 0 };
@@ -39,7 +49,7 @@ export class LocationTier extends DurableObject<Env> {
     this.stats.syncs++;
     this.location = location;
     this.counts.add(batches);
-    if (Date.now() - this.lastExchange >= EXCHANGE_MS) this.exchanging ??= this.exchange();
+    if (slotOf(Date.now()) > slotOf(this.lastExchange)) this.exchanging ??= this.exchange();
     // A flag older than its TTL waits for the exchange under way, a fresh one is answered at once, and no
     // call waits longer than an isolate would (a slow controller must not keep isolates' calls open).
     if (this.exchanging && Date.now() - this.answer.readAt >= FAST_PATH_TTL_MS) {
@@ -56,7 +66,6 @@ export class LocationTier extends DurableObject<Env> {
   private async exchange(): Promise<void> {
     const started = Date.now();
     this.lastExchange = started;
-    // Counters.take keeps its own one-second gate: force nothing, the due check above is the same interval.
     const batches = this.counts.take(started);
     this.stats.exchanges++;
     try {

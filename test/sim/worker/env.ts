@@ -7,4 +7,6 @@ export interface SimEnv extends Env {
   SIM_MAX_LAG_MS?: string;
   SIM_SEED?: string;
   SIM_FLAG_SOURCE?: string;
+  /** `workerd` (default): each location's Cache API is workerd's; `memory`: simulated (location-cache.ts). */
+  SIM_LOCATION_CACHE?: string;
 }

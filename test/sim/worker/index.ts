@@ -9,7 +9,7 @@ import { route } from "../../../worker/router/route";
 import type { SimController } from "./controller";
 import type { SimEnv } from "./env";
 import { World } from "./locations";
-import { locationCache, simTier } from "./sources";
+import { simTier } from "./sources";
 
 export { SimController } from "./controller";
 export { SimLocationTier } from "./tier";
@@ -54,7 +54,7 @@ async function simApi(request: Request, env: SimEnv, ctx: ExecutionContext, w: W
   // A fast-path entry planted in location i's cache, as if just read from the controller (a stale one, say).
   const planted = /^PUT \/sim\/fast-cache\/(\d+)$/.exec(key);
   if (planted) {
-    const { cache, key: url } = locationCache(Number(planted[1]));
+    const { cache, key: url } = w.cacheOf(Number(planted[1]));
     await (await cache()).put(url, cacheEntry(Flag.parse(await request.json()), Date.now()));
     return Response.json({ ok: true });
   }
@@ -86,7 +86,7 @@ async function simApi(request: Request, env: SimEnv, ctx: ExecutionContext, w: W
   // Each isolate's epoch as a request arriving now would route (its flag source, refreshing as it would).
   if (key === "GET /sim/epochs") {
     const ms = config(env).flagCacheMs;
-    return Response.json(await Promise.all(w.locations.map(async (i) => (await i.flag(env, ms, ctx)).epoch)));
+    return Response.json(w.locations.map((i) => i.routing(env, ms, ctx)));
   }
   if (key === "GET /sim/kv") return Response.json({ value: await env.ROUTING.get(FLAG_KEY) });
   if (key === "GET /sim/writes") return Response.json(w.propagation.writes(w.locations.length));

@@ -1,12 +1,12 @@
 import type { Env } from "../../../worker/env";
 import type { FlagCache } from "../../../worker/flag/cache";
-import type { FastPath } from "../../../worker/flag/fast";
+import type { FastPath, WaitUntil } from "../../../worker/flag/fast";
 import { Counters } from "../../../worker/router/counters";
 import { Ejection } from "../../../worker/router/ejection";
 import type { RouterIsolate } from "../../../worker/router/isolate";
 import type { SimEnv } from "./env";
 import { Propagation } from "./propagation";
-import { SOURCES } from "./sources";
+import { type LocationContext, locationCaches, SOURCES } from "./sources";
 
 const num = (v: string | undefined, fallback: number) => (v ? Number(v) : fallback);
 
@@ -27,6 +27,8 @@ export interface Location extends RouterIsolate {
   /** its fast path: reads and failures are counted there; its KV reads in `kv`. */
   fast: FastPath<Env>;
   kv: FlagCache;
+  /** the epoch a request arriving now would route by, at once (GET /sim/epochs). */
+  routing(env: Env, flagCacheMs: number, ctx: WaitUntil): number;
   readonly counters: CountedCounters;
 }
 
@@ -39,19 +41,22 @@ export class World {
   /** the isolates (`x-sim-location: i` picks isolate i; with one per location, location i's). */
   readonly locations: Location[];
   readonly locationCount: number;
+  /** location i's Cache API (SIM_LOCATION_CACHE). */
+  readonly cacheOf: (index: number) => LocationContext["cache"];
 
   constructor(env: SimEnv) {
     const source = SOURCES[env.SIM_FLAG_SOURCE ?? "kv"];
     if (!source) throw new Error(`SIM_FLAG_SOURCE ${env.SIM_FLAG_SOURCE}: not one of ${Object.keys(SOURCES)}`);
     this.propagation = new Propagation(env.ROUTING, num(env.SIM_MAX_LAG_MS, 3000), num(env.SIM_SEED, 1));
     this.locationCount = num(env.SIM_LOCATIONS, 20);
+    this.cacheOf = locationCaches(env.SIM_LOCATION_CACHE);
     this.locations = Array.from({ length: num(env.SIM_ISOLATES, this.locationCount) }, (_, index) => {
       const location = index % this.locationCount;
       const counters = new CountedCounters();
       return {
         index,
         location,
-        ...source({ index: location, propagation: this.propagation, counters }),
+        ...source({ index: location, propagation: this.propagation, counters, cache: this.cacheOf(location) }),
         counters,
         ejection: new Ejection(),
       };
