@@ -7,7 +7,8 @@ export const jobLog: Log = {
   info: (line) => core.info(line),
   notice: (line) => core.notice(line),
   warning: (line) => core.warning(line),
-  group: (title, body) => core.group(title, body),
+  // Where a `run:` step's output goes: the job log reads both streams.
+  group: (title, body) => core.group(title, () => body({ stdout: process.stdout, stderr: process.stderr })),
 };
 
 /** How a workflow promotes or aborts a deployment with this action. */

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { Terminal } from "./terminal";
+import { Terminal, terminalLog } from "./terminal";
 
 const sink = (isTTY: boolean) => {
   const out = {
@@ -41,4 +41,15 @@ test("the live status line: redrawn under each printed line on a terminal, absen
   p.status("… validating");
   p.line("[12:00:01] promoted");
   expect(pipe.text).toBe("[12:00:01] promoted\n");
+});
+
+test("a deploy command's stdout and stderr both go to the log's stream, inside its fence", async () => {
+  const err = sink(false);
+  const ran = await terminalLog(new Terminal(err, {})).group("deploy-command", async (out) => {
+    out.stdout.write("deployed v2\n");
+    out.stderr.write("warning: slow\n");
+    return 0;
+  });
+  expect(ran).toBe(0);
+  expect(err.text).toBe("── deploy-command\ndeployed v2\nwarning: slow\n──\n");
 });

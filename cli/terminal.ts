@@ -32,6 +32,12 @@ export class Terminal {
     this.drawLive();
   }
 
+  /** A child's output as it comes, unchanged (the live line is cleared first). */
+  write(chunk: string | Uint8Array): boolean {
+    this.endStatus();
+    return this.stream.write(chunk);
+  }
+
   /** Replaces the screen with `lines` (a TTY's `--watch`). */
   screen(lines: string[]): void {
     this.stream.write(`\x1b[H\x1b[2J${lines.join("\n")}\n`);
@@ -59,7 +65,10 @@ export class Terminal {
   }
 }
 
-/** The shared flow's log on a terminal: notices and warnings stand out, a deploy command's output is fenced. */
+/**
+ * The shared flow's log on a terminal (the CLI's stderr): notices and warnings stand out, a deploy command's
+ * output is fenced, both its streams on this one (stdout is the CLI's results, for `--json` and scripts).
+ */
 export function terminalLog(t: Terminal): Log {
   return {
     info: (line) => t.line(line),
@@ -69,7 +78,7 @@ export function terminalLog(t: Terminal): Log {
       t.line(t.paint("dim", `── ${title}`));
       t.endStatus();
       try {
-        return await body();
+        return await body({ stdout: t, stderr: t });
       } finally {
         t.line(t.paint("dim", "──"));
       }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Color } from "../shared";
+import type { CommandOutput } from "./log";
 
 const TAIL_LINES = 20;
 
@@ -28,9 +29,13 @@ function commandEnv(target: DeployTarget): NodeJS.ProcessEnv {
 
 /**
  * Runs `deploy-command` the way a `run:` step would (bash -eo pipefail, sh -e without bash), streaming
- * its output as it comes.
+ * its stdout and stderr to `out`'s as they come.
  */
-export function runDeployCommand(command: string, target: DeployTarget): Promise<DeployCommandResult> {
+export function runDeployCommand(
+  command: string,
+  target: DeployTarget,
+  out: CommandOutput,
+): Promise<DeployCommandResult> {
   const started = Date.now();
   const attempt = (shell: string, flags: string[]) =>
     new Promise<DeployCommandResult>((resolve, reject) => {
@@ -40,14 +45,14 @@ export function runDeployCommand(command: string, target: DeployTarget): Promise
       });
       let tail: string[] = [];
       let partial = "";
-      const forward = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
-        out.write(chunk);
+      const forward = (to: CommandOutput["stdout"]) => (chunk: Buffer) => {
+        to.write(chunk);
         const lines = (partial + chunk.toString()).split("\n");
         partial = lines.pop() ?? "";
         tail = [...tail, ...lines].slice(-TAIL_LINES);
       };
-      child.stdout.on("data", forward(process.stdout));
-      child.stderr.on("data", forward(process.stderr));
+      child.stdout.on("data", forward(out.stdout));
+      child.stderr.on("data", forward(out.stderr));
       child.once("error", reject);
       child.once("close", (code, signal) => {
         if (partial) tail = [...tail, partial].slice(-TAIL_LINES);

@@ -116,8 +116,8 @@ async function deployAndWatch(ctx: CommandContext, state: State): Promise<Outcom
     const target = { color, version, origin: state.colors[color].origin };
     let run: DeployCommandResult;
     try {
-      run = await log.group(`deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version})`, () =>
-        runDeployCommand(inputs.deployCommand, target),
+      run = await log.group(`deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version})`, (out) =>
+        runDeployCommand(inputs.deployCommand, target, out),
       );
     } catch (e) {
       return { ...unchanged, failure: `deploy-command could not start: ${errorText(e)}` };

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Stack, startStack } from "../test/support/stack";
 import { ControlClient } from "./client";
 import { followDeployment, readSse } from "./events";
+import type { CommandOutput } from "./log";
 
-const noGroup = <T>(_: string, body: () => Promise<T>) => body();
+const noGroup = <T>(_: string, body: (out: CommandOutput) => Promise<T>) =>
+  body({ stdout: process.stdout, stderr: process.stderr });
 
 const streamOf = (...chunks: string[]) =>
   new ReadableStream<Uint8Array>({

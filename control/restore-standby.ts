@@ -72,7 +72,7 @@ async function restore(ctx: CommandContext, outcome: Outcome, enabled: boolean):
   try {
     run = await ctx.log.group(
       `restore the standby: deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version})`,
-      () => runDeployCommand(inputs.deployCommand, target),
+      (out) => runDeployCommand(inputs.deployCommand, target, out),
     );
   } catch (e) {
     return { status: "unavailable", detail: `deploy-command could not start: ${errorText(e)}` };

@@ -47223,7 +47223,7 @@ function commandEnv(target) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !own2(k)));
   return { ...env, DEPLOY_COLOR: target.color, DEPLOY_VERSION: target.version, DEPLOY_ORIGIN: target.origin };
 }
-function runDeployCommand(command, target) {
+function runDeployCommand(command, target, out) {
   const started = Date.now();
   const attempt = (shell, flags) => new Promise((resolve, reject) => {
     const child = spawn(shell, [...flags, "-c", command], {
@@ -47232,14 +47232,14 @@ function runDeployCommand(command, target) {
     });
     let tail = [];
     let partial2 = "";
-    const forward = (out) => (chunk) => {
-      out.write(chunk);
+    const forward = (to) => (chunk) => {
+      to.write(chunk);
       const lines = (partial2 + chunk.toString()).split("\n");
       partial2 = lines.pop() ?? "";
       tail = [...tail, ...lines].slice(-TAIL_LINES);
     };
-    child.stdout.on("data", forward(process.stdout));
-    child.stderr.on("data", forward(process.stderr));
+    child.stdout.on("data", forward(out.stdout));
+    child.stderr.on("data", forward(out.stderr));
     child.once("error", reject);
     child.once("close", (code, signal) => {
       if (partial2) tail = [...tail, partial2].slice(-TAIL_LINES);
@@ -47544,7 +47544,7 @@ async function deployAndWatch(ctx, state) {
     try {
       run2 = await log.group(
         `deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version2})`,
-        () => runDeployCommand(inputs.deployCommand, target)
+        (out) => runDeployCommand(inputs.deployCommand, target, out)
       );
     } catch (e) {
       return { ...unchanged, failure: `deploy-command could not start: ${errorText(e)}` };
@@ -47613,7 +47613,7 @@ async function restore(ctx, outcome, enabled) {
   try {
     run2 = await ctx.log.group(
       `restore the standby: deploy-command (DEPLOY_COLOR=${color} DEPLOY_VERSION=${version2})`,
-      () => runDeployCommand(inputs.deployCommand, target)
+      (out) => runDeployCommand(inputs.deployCommand, target, out)
     );
   } catch (e) {
     return { status: "unavailable", detail: `deploy-command could not start: ${errorText(e)}` };
@@ -52089,7 +52089,8 @@ var jobLog = {
   info: (line) => info(line),
   notice: (line) => notice(line),
   warning: (line) => warning(line),
-  group: (title, body) => group(title, body)
+  // Where a `run:` step's output goes: the job log reads both streams.
+  group: (title, body) => group(title, () => body({ stdout: process.stdout, stderr: process.stderr }))
 };
 var actionHints = {
   promote: (id) => `this action (\`command: promote\`, \`deployment-id: ${id}\`)`,

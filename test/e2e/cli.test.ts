@@ -147,6 +147,9 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`✔ v2 succeeded: ${target} serves`));
     expect(r.stderr).toMatch(/validating[\s\S]*promoted[\s\S]*succeeded/);
+    // The deploy command's own output is log (stderr): stdout holds only the CLI's results.
+    expect(r.stderr).toContain(`deployed v2 to ${target}`);
+    expect(r.stdout).not.toContain("deployed v2");
     expect(await servedBy()).toBe(target);
   });
 
