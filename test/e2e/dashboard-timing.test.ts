@@ -1,6 +1,6 @@
 // Production timing on the dashboard, in a real browser, against the many-location simulation (routers
 // whose view of KV lags, a controller whose KV writes can fail): the routers' convergence next to the
-// switch, why the old color still drains, and a flag that has not reached KV.
+// switch (none before the first one), why the old color still drains, and a flag that has not reached KV.
 import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -47,6 +47,15 @@ const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: UI_TIMEOUT_
  */
 const text = async (selector: string) =>
   (await page.locator(selector).allTextContents()).join(" ").replace(/\s+/g, " ").trim();
+
+test("before the first switch: the share on epoch 0, and no switch to time convergence from", async () => {
+  expect((await sim.control.state()).epoch).toBe(0);
+  // A share shown means settled traffic was judged, so the controller has recorded milestones, counted from 1970.
+  await poll(async () => Number(await page.locator("#convergence").getAttribute("data-share"))).toBeGreaterThan(0);
+  const shown = await text("#convergence");
+  expect(shown).toMatch(/^Routers on epoch 0: [\d.]+ % of router traffic no switch yet$/);
+  expect(shown).not.toContain("after");
+});
 
 test("after a switch: the routers' share of traffic on the new epoch, live, and why the old color drains", async () => {
   const before = await sim.control.state();

@@ -13,17 +13,27 @@ import { ago, esc, percent, time } from "./format.js";
 const after = (ms) => (ms === null ? "not yet" : `${(ms / 1000).toFixed(1)} s`);
 
 /**
+ * When the routers reached 50/99/100 % of the current epoch, counted from its switch. Epoch 0 (the initial
+ * flag) had no switch: its times would count from 1970.
+ * @param {Convergence} c
+ */
+function milestones(c) {
+  if (c.epoch === 0) return "no switch yet";
+  const r = c.reached;
+  const older = c.requests.older ? ` · ${c.requests.older} requests by an older flag since the switch` : "";
+  return `50 % after ${after(r["50"])} · 99 % after ${after(r["99"])} · 100 % after ${after(r["100"])}${older}`;
+}
+
+/**
  * The routers' share of traffic on the current epoch, live, and when it reached 50/99/100 %.
  * @param {Convergence | undefined} c
  */
 export function convergence(c) {
   if (!c) return "";
-  const r = c.reached;
-  const older = c.requests.older ? ` · ${c.requests.older} requests by an older flag since the switch` : "";
   const share = c.share === null ? "no router traffic in the last seconds" : `${percent(c.share)} of router traffic`;
   return `<p class="convergence" id="convergence" data-epoch="${c.epoch}" data-share="${c.share ?? ""}">
       <span class="label">Routers on epoch ${c.epoch}:</span> <strong>${share}</strong>
-      <span class="muted small">50 % after ${after(r["50"])} · 99 % after ${after(r["99"])} · 100 % after ${after(r["100"])}${older}</span>
+      <span class="muted small">${milestones(c)}</span>
     </p>`;
 }
 
