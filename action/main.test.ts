@@ -77,7 +77,7 @@ describe.sequential("run()", () => {
     expect(r.log, r.log).toMatch(/routers on epoch \d+ \(→ green\): 50 % of traffic after \d+\.\d s/);
     expect(r.log).toMatch(/watch period counted from \d\d:\d\d:\d\d \((99 %|DRAIN_SECONDS)[^)]*\); judged \d+ router/);
     expect(r.summary).toContain("Convergence (router traffic on the new flag)");
-    // Validation on the copies of that traffic (README, "Mirroring"), with its figures.
+    // Validation on the copies of that traffic (docs/deployments.md, "Mirroring"), with its figures.
     expect(state.deployment?.mirror?.status).toMatch(/^(passed|no-traffic)$/);
     expect(r.summary).toContain("Mirrored live traffic (10 % of ingest)");
     expect(r.summary).toMatch(/<td>\d+<\/td><td>green<\/td><td>\d+\.\d s<\/td>/);

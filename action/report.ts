@@ -91,7 +91,7 @@ function addTrafficSteps(d: Deployment): void {
   ]);
 }
 
-/** Validation on mirrored live traffic (README, "Mirroring"): the figures the verdict was given on. */
+/** Validation on mirrored live traffic (docs/deployments.md, "Mirroring"): the figures the verdict was given on. */
 function addMirror(d: Deployment): void {
   const m = d.mirror;
   if (!m || m.status === "off") return;

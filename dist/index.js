@@ -46599,12 +46599,12 @@ var Flag = object({
   failover: boolean2().optional(),
   /**
    * Traffic steps: this share of requests (1..99 %) goes to `color`, the rest to the flag's color.
-   * Absent: all of it to the flag's color. Written by the controller (README, "Traffic steps").
+   * Absent: all of it to the flag's color. Written by the controller (docs/deployments.md, "Traffic steps").
    */
   split: object({ color: Color, percent: number2().int().min(1).max(99) }).optional(),
   /**
    * while a deployment validates: copy `percent` % of live ingest requests to `color` after the client's
-   * answer (README, "Mirroring"). Written by the controller; absent = no copies.
+   * answer (docs/deployments.md, "Mirroring"). Written by the controller; absent = no copies.
    */
   mirror: object({ color: Color, percent: number2().gt(0).max(100) }).optional()
 });
@@ -46629,7 +46629,7 @@ var Thresholds = object({
   onInconclusive: _enum(["succeed", "rollback", "wait"]).default("wait"),
   /** with READBACK_PATH: how long a canary batch may take to become readable after it was accepted, ms. */
   readbackTimeoutMs: number2().int().min(100).max(6e4).default(1e4),
-  /** mirrored requests the candidate must have answered before validation judges it on them (README, "Mirroring"). */
+  /** mirrored requests the candidate must have answered before validation judges it on them (docs/deployments.md, "Mirroring"). */
   minMirrorRequests: number2().int().positive().max(1e6).default(20),
   /** share of the copies routers meant to send (sent + skipped at the bound) the candidate must accept (2xx), 0..1. */
   minMirrorAcceptRate: number2().min(0).max(1).default(0.99),

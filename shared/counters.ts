@@ -8,7 +8,7 @@ export const PathCounters = z.object({
 });
 export type PathCounters = z.infer<typeof PathCounters>;
 
-/** Outcomes of mirrored copies (README, "Mirroring"), apart from served traffic. */
+/** Outcomes of mirrored copies (docs/deployments.md, "Mirroring"), apart from served traffic. */
 export const MirrorCounters = z.object({
   /** copies sent that ended (answered, failed or timed out). */
   requests: z.number().int().nonnegative(),

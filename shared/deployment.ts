@@ -139,7 +139,7 @@ export const Identity = z.object({
 });
 export type Identity = z.infer<typeof Identity>;
 
-/** Validation on mirrored live traffic (README, "Mirroring"): what the candidate did with the copies. */
+/** Validation on mirrored live traffic (docs/deployments.md, "Mirroring"): what the candidate did with the copies. */
 export const MirrorReport = z.object({
   /** % of live ingest requests copied (0: mirroring off for this deployment). */
   percent: z.number(),

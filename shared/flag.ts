@@ -17,12 +17,12 @@ export const Flag = z.object({
   failover: z.boolean().optional(),
   /**
    * Traffic steps: this share of requests (1..99 %) goes to `color`, the rest to the flag's color.
-   * Absent: all of it to the flag's color. Written by the controller (README, "Traffic steps").
+   * Absent: all of it to the flag's color. Written by the controller (docs/deployments.md, "Traffic steps").
    */
   split: z.object({ color: Color, percent: z.number().int().min(1).max(99) }).optional(),
   /**
    * while a deployment validates: copy `percent` % of live ingest requests to `color` after the client's
-   * answer (README, "Mirroring"). Written by the controller; absent = no copies.
+   * answer (docs/deployments.md, "Mirroring"). Written by the controller; absent = no copies.
    */
   mirror: z.object({ color: Color, percent: z.number().gt(0).max(100) }).optional(),
 });

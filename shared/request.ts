@@ -22,7 +22,7 @@ export const Thresholds = z
     onInconclusive: z.enum(["succeed", "rollback", "wait"]).default("wait"),
     /** with READBACK_PATH: how long a canary batch may take to become readable after it was accepted, ms. */
     readbackTimeoutMs: z.number().int().min(100).max(60_000).default(10_000),
-    /** mirrored requests the candidate must have answered before validation judges it on them (README, "Mirroring"). */
+    /** mirrored requests the candidate must have answered before validation judges it on them (docs/deployments.md, "Mirroring"). */
     minMirrorRequests: z.number().int().positive().max(1_000_000).default(20),
     /** share of the copies routers meant to send (sent + skipped at the bound) the candidate must accept (2xx), 0..1. */
     minMirrorAcceptRate: z.number().min(0).max(1).default(0.99),
@@ -54,7 +54,7 @@ export const DEFAULT_WATCH_SECONDS = 30;
 
 /**
  * A traffic plan (`steps` of POST /api/deployments): percentages of requests on the new color, e.g.
- * [5, 25, 100]; whole numbers 1..100, strictly increasing, the last 100 (README, "Traffic steps").
+ * [5, 25, 100]; whole numbers 1..100, strictly increasing, the last 100 (docs/deployments.md, "Traffic steps").
  */
 export const TrafficPlan = z
   .array(

@@ -156,7 +156,7 @@ export const Incident = z.object({
 });
 export type Incident = z.infer<typeof Incident>;
 
-/** The edge spool (README, "Edge spool"): batches no color took, stored in R2 and queued for delivery. */
+/** The edge spool (docs/spool.md): batches no color took, stored in R2 and queued for delivery. */
 export const SpoolState = z.object({
   /** spooled batches not yet delivered (as far as the queue's consumer has seen them). */
   depth: z.number().int().nonnegative(),
