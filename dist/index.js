@@ -46578,6 +46578,12 @@ var ColorCounters = object({
   mirrored: MirrorCounters.optional()
 });
 var CounterFlush = object({
+  /**
+   * random per batch: a batch whose call failed is sent again as it is, under the same id, and a receiver
+   * (the location tier, the controller) drops one it has already taken (docs/scale.md). Absent from routers
+   * that predate it: such a batch is taken as before.
+   */
+  id: string2().optional(),
   isolate: string2(),
   /** the flag epoch the counted requests were routed under: a watch judges only its own epoch's traffic. */
   epoch: number2().int().nonnegative(),
@@ -47037,7 +47043,12 @@ var State = object({
   /** the edge spool's backlog (present when the Worker has the SPOOL and SPOOL_BUCKET bindings). */
   spool: SpoolState.optional(),
   /** the evidence coverage (present when routers report through location tiers, LOCATION_TIER). */
-  coverage: CoverageState.optional()
+  coverage: CoverageState.optional(),
+  /**
+   * counter batches the controller dropped since it started because it had already taken them (sent again
+   * after their answer was lost; docs/scale.md); absent from older controllers.
+   */
+  duplicateReports: number2().int().nonnegative().optional()
 });
 var ApiError = object({ error: object({ code: string2(), message: string2() }) });
 var RollbackResult = object({

@@ -43,6 +43,12 @@ export const ColorCounters = z.object({
 export type ColorCounters = z.infer<typeof ColorCounters>;
 
 export const CounterFlush = z.object({
+  /**
+   * random per batch: a batch whose call failed is sent again as it is, under the same id, and a receiver
+   * (the location tier, the controller) drops one it has already taken (docs/scale.md). Absent from routers
+   * that predate it: such a batch is taken as before.
+   */
+  id: z.string().optional(),
   isolate: z.string(),
   /** the flag epoch the counted requests were routed under: a watch judges only its own epoch's traffic. */
   epoch: z.number().int().nonnegative(),

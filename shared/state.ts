@@ -230,6 +230,11 @@ export const State = z.object({
   spool: SpoolState.optional(),
   /** the evidence coverage (present when routers report through location tiers, LOCATION_TIER). */
   coverage: CoverageState.optional(),
+  /**
+   * counter batches the controller dropped since it started because it had already taken them (sent again
+   * after their answer was lost; docs/scale.md); absent from older controllers.
+   */
+  duplicateReports: z.number().int().nonnegative().optional(),
 });
 export type State = z.infer<typeof State>;
 

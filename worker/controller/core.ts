@@ -16,6 +16,7 @@ import { config, type Env } from "../env";
 import { DEFAULT_FLAG } from "../flag/cache";
 import { EventHub } from "../http/event-hub";
 import { Notifier } from "../notify/notifier";
+import { SeenReports } from "../router/report-ids";
 import { emptySamples, type ProbeTarget, type Samples } from "../validation/probes";
 import { advance, type ConvergenceRecord, convergenceView, startConvergence, withConvergence } from "./convergence";
 import { Coverage, coverageState } from "./coverage";
@@ -78,6 +79,8 @@ export class Core {
   readonly traffic = new Traffic();
   /** which edge locations report counts, and when they last did (a watch's evidence coverage). */
   readonly coverage = new Coverage();
+  /** ids of the routers' and tiers' batches lately taken (a copy sent again is dropped). */
+  readonly reports = new SeenReports();
   /** The active color's health streaks and recent router counts, judged outside deployments. */
   readonly active = new ActiveWatch();
   readonly hub = new EventHub();
@@ -210,6 +213,7 @@ export class Core {
       // Only a Worker with both spool bindings has a spool to show.
       ...(this.env.SPOOL && this.env.SPOOL_BUCKET ? { spool: this.spool.view(now) } : {}),
       coverage: this.coverageNow(now),
+      duplicateReports: this.reports.duplicates,
     };
   }
 

@@ -12,13 +12,14 @@ const TRAFFIC_BROADCAST_MS = 1000;
  * Router counters, at most once a second per isolate: the live view, convergence to the current epoch,
  * traffic still reaching a draining color, and the running watch's evidence. Nothing is written to
  * storage here (reports come many times a second): the next commit, at the latest the next probe round,
- * persists it.
+ * persists it. A batch whose id was taken lately (sent again after an answer its sender lost) is dropped
+ * and counted (`duplicateReports`), so no count is judged twice.
  */
 export function takeReport(core: Core, batches: CounterFlush[], now = Date.now()): void {
   const { s, traffic, hub } = core;
   const d = s.deployment;
   let milestone = false;
-  for (const batch of batches) {
+  for (const batch of core.reports.fresh(batches, now)) {
     traffic.add(batch);
     milestone = observe(s.convergence, batch, now) || milestone;
     noteOlderTraffic(s.colors, s.convergence, batch, now);

@@ -66,30 +66,79 @@ test("mirrored copies are counted apart from served traffic, with skipped copies
   expect(batch?.colors.blue.mirrored).toBeUndefined();
 });
 
-test("a failed flush's counts, put back, leave with the next flush; what the bound gives up is counted", () => {
+test("a failed flush's batches go again as they were (same id, same counts), before new counts, apart from them", () => {
   const c = new Counters();
   c.record(5, "green", "/ingest", 500, 12, false, false);
   c.record(5, "green", "/ingest", 200, 12, false, false);
   const failed = c.take(10_000);
-  // The report failed: its counts go back, and the next window's join them.
-  c.add(failed);
+  expect(failed).toHaveLength(1);
+  const sent = structuredClone(failed);
+  // The report failed: it may still have landed, so it is kept apart, not merged into newer counts.
+  c.putBack(failed);
   expect(c.pending()).toBe(2);
   c.record(5, "green", "/ingest", 200, 7, false, false);
   c.record(6, "blue", "/ingest", 200, 7, false, false);
   expect(c.take(10_500), "not again within a second of the failed flush").toEqual([]);
   const next = c.take(11_000);
-  const green = next.find((b) => b.epoch === 5)?.colors.green;
-  expect(green).toMatchObject({ requests: 3, errors5xx: 1, paths: { "/ingest": { requests: 3, errors5xx: 1 } } });
-  expect(green?.latency.reduce((a, b) => a + b, 0)).toBe(3);
-  // The window starts where the failed one did: evidence age is not hidden.
-  expect(next[0]?.from).toBe(failed[0]?.from);
+  expect(next[0], "the failed batch, unchanged").toEqual(sent[0]);
+  const fresh = next.slice(1);
+  expect(fresh.map((b) => b.epoch)).toEqual([5, 6]);
+  expect(fresh.find((b) => b.epoch === 5)?.colors.green).toMatchObject({ requests: 1, errors5xx: 0 });
+  // Every batch has its own id: a receiver tells a copy from new counts by it.
+  expect(new Set(next.map((b) => b.id)).size).toBe(3);
+  expect(c.pending()).toBe(0);
+  // Failing again and again, it still goes as it was.
+  c.putBack(next);
+  expect(c.take(12_000)).toEqual(next);
   expect(c.totals.dropped).toBe(0);
-  // Past MAX_EPOCHS the oldest epoch's counts are given up, and counted as dropped.
-  for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) c.record(epoch, "blue", "/ingest", 200, 5, false, false);
-  const late = next.find((b) => b.epoch === 5);
-  if (late) c.add([{ ...late, epoch: 0 }]);
+});
+
+test(`unsent batches are bounded (MAX_EPOCHS): new counts wait in their windows, and what is given up is counted`, () => {
+  const c = new Counters();
+  // Each second's flush fails, with one epoch's counts in it (a flag change a second, say).
+  let t = 10_000;
+  const tick = () => {
+    t += 1000;
+    return t;
+  };
+  for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) {
+    c.record(epoch, "green", "/ingest", 200, 5, false, false);
+    const out = c.take(tick());
+    expect(out).toHaveLength(epoch);
+    c.putBack(out);
+  }
+  // MAX_EPOCHS batches wait to go again: new counts are not cut into more batches while they do.
+  c.record(MAX_EPOCHS + 1, "green", "/ingest", 200, 5, false, false);
+  c.record(MAX_EPOCHS + 1, "green", "/ingest", 200, 5, false, false);
+  const resent = c.take(tick());
+  expect(resent.map((b) => b.epoch)).toEqual([1, 2, 3, 4]);
+  expect(c.pending(), "the new counts, in their window").toBe(2);
+  // Two calls in flight at once, both failing: beyond the bound the oldest epoch's batch is given up, counted.
+  const alongside = c.take(tick());
+  expect(alongside.map((b) => b.epoch)).toEqual([MAX_EPOCHS + 1]);
+  c.putBack(resent);
+  c.putBack(alongside);
+  expect(c.totals.dropped).toBe(1);
+  expect(c.pending()).toBe(MAX_EPOCHS + 1);
+  // Delivered at last: the unsent ones, then the counts that waited beside them.
+  expect(c.take(tick()).map((b) => b.epoch)).toEqual([2, 3, 4, 5]);
+  expect(c.pending()).toBe(0);
+});
+
+test("merged batches (a location tier's isolates') are bounded by epoch; what the bound gives up is counted", () => {
+  const c = new Counters();
+  const batch = (epoch: number) => {
+    const from = new Counters();
+    from.record(epoch, "blue", "/ingest", 200, 5, false, false);
+    return from.take(10_000);
+  };
+  for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) c.add(batch(epoch));
+  // An older epoch's batch finds no room; a newer epoch pushes the oldest out.
+  c.add(batch(0));
+  expect(c.totals.dropped).toBe(1);
   c.record(MAX_EPOCHS + 1, "blue", "/ingest", 200, 5, false, false);
-  expect(c.totals.dropped).toBe(4);
+  expect(c.totals.dropped).toBe(2);
+  expect(c.pending()).toBe(MAX_EPOCHS);
 });
 
 test("a location tier keeps more epochs than an isolate: late counts of an older flag still fit", () => {

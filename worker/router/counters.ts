@@ -32,19 +32,25 @@ const empty = (): ColorCounters => ({
   paths: {},
 });
 
+const requestsOf = (b: CounterFlush) => b.colors.blue.requests + b.colors.green.requests;
+
 /**
  * Outcomes per color, aggregated in this isolate and handed to the controller at most once a second.
  * Counts are kept apart per flag epoch, so a late flush of the traffic before a switch is never taken
- * for the traffic after it.
+ * for the traffic after it. Each batch handed on has its own id; one whose call failed is sent again as it
+ * is (its first copy may have landed: the receiver drops a repeat, see report-ids.ts).
  */
 export class Counters {
   private id: string | null = null;
   private windows = new Map<number, Window>();
+  /** batches whose call failed, to send again unchanged (same id and content), never merged with newer counts. */
+  private unsent: CounterFlush[] = [];
   private windowStart = 0;
   private lastFlush = 0;
   /**
    * Totals since this isolate started, for /healthz. `dropped`: requests whose counts were given up (an
-   * epoch pushed out past MAX_EPOCHS while flushes failed), so a loss of evidence is never silent.
+   * epoch pushed out past MAX_EPOCHS, or a failed batch past the bound of unsent ones, while flushes
+   * failed), so a loss of evidence is never silent.
    */
   readonly totals = { timeouts: 0, ejections: 0, dropped: 0 };
 
@@ -85,8 +91,8 @@ export class Counters {
   }
 
   /**
-   * Adds flushed batches back in: a flush that failed (sent again with the next one), or, in a location
-   * tier, its isolates' batches merged. Bounded like recording: per epoch, per color, per path key.
+   * Merges batches into the counts (a location tier's isolates' batches, already rid of repeats). Bounded
+   * like recording: per epoch, per color, per path key.
    */
   add(batches: readonly CounterFlush[]): void {
     for (const b of batches) {
@@ -95,7 +101,7 @@ export class Counters {
         !this.windows.has(b.epoch) &&
         b.epoch < Math.min(...this.windows.keys())
       ) {
-        this.totals.dropped += b.colors.blue.requests + b.colors.green.requests;
+        this.totals.dropped += requestsOf(b);
         continue;
       }
       const w = this.window(b.epoch, b.from);
@@ -104,15 +110,31 @@ export class Counters {
     }
   }
 
+  /**
+   * Takes back the batches of a call that failed, to send again with the next take as they are: the call may
+   * have reached the receiver before it failed (an answer lost, an object reset mid-call), and only the same
+   * id lets the receiver tell the copy from new counts. Bounded: at most `maxEpochs` such batches (the
+   * oldest epoch's are given up beyond, and counted).
+   */
+  putBack(batches: readonly CounterFlush[]): void {
+    this.unsent.push(...batches);
+    while (this.unsent.length > this.maxEpochs) {
+      const oldest = this.unsent.reduce((o, b) => (b.epoch < o.epoch ? b : o));
+      this.unsent.splice(this.unsent.indexOf(oldest), 1);
+      this.totals.dropped += requestsOf(oldest);
+    }
+  }
+
   /** Whether anything is counted and not yet taken. */
   get waiting(): boolean {
-    return this.windows.size > 0;
+    return this.windows.size > 0 || this.unsent.length > 0;
   }
 
   /** Requests counted and not yet taken (what a failed flush kept, say). */
   pending(): number {
     let n = 0;
     for (const w of this.windows.values()) n += w.blue.requests + w.green.requests;
+    for (const b of this.unsent) n += requestsOf(b);
     return n;
   }
 
@@ -177,18 +199,29 @@ export class Counters {
     this.totals.ejections++;
   }
 
-  /** The batches to send now (one per epoch seen), or none when nothing new or flushed less than a second ago. */
+  /**
+   * The batches to send now: those of failed calls, as they were, then the new counts (one batch per epoch
+   * seen, each with a new id); none when nothing waits or the last take is less than a second old. New
+   * counts are cut into batches only while they fit beside the unsent ones (`maxEpochs` in all): through a
+   * long outage they keep adding up in their windows (bounded per epoch), not into ever more batches.
+   */
   take(now = Date.now()): CounterFlush[] {
-    if (this.windows.size === 0 || now - this.lastFlush < this.flushIntervalMs) return [];
-    const batches = [...this.windows].map(([epoch, colors]) => ({
-      isolate: this.isolate,
-      epoch,
-      from: this.windowStart,
-      to: now,
-      colors,
-    }));
-    this.windows = new Map();
-    this.windowStart = now;
+    if (!this.waiting || now - this.lastFlush < this.flushIntervalMs) return [];
+    const batches = this.unsent;
+    this.unsent = [];
+    if (this.windows.size > 0 && batches.length + this.windows.size <= this.maxEpochs) {
+      for (const [epoch, colors] of this.windows)
+        batches.push({
+          id: crypto.randomUUID(),
+          isolate: this.isolate,
+          epoch,
+          from: this.windowStart,
+          to: now,
+          colors,
+        });
+      this.windows = new Map();
+      this.windowStart = now;
+    }
     this.lastFlush = now;
     return batches;
   }

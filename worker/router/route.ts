@@ -152,8 +152,9 @@ async function forward(
 
 /**
  * Hands the isolate's counters on after the response, at most once a second: to the location tier when the
- * isolate has one (`at.flush`), else to the controller. A failed report is put back for the next flush
- * (bounded: Counters keeps per epoch and color, and counts what it must give up).
+ * isolate has one (`at.flush`), else to the controller. A failed report is put back for the next flush, to
+ * go again as it was (bounded: Counters keeps per epoch and color, and counts what it must give up); the
+ * controller drops a copy of one it already took.
  */
 function flush(env: Env, ctx: Ctx, at: RouterIsolate): void {
   try {
@@ -163,7 +164,7 @@ function flush(env: Env, ctx: Ctx, at: RouterIsolate): void {
     ctx.waitUntil(
       controller(env)
         .report(batches)
-        .catch(() => at.counters.add(batches)),
+        .catch(() => at.counters.putBack(batches)),
     );
   } catch {
     // Counting must never fail the request it counts.

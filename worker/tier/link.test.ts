@@ -1,27 +1,42 @@
 // An isolate's link to its location's tier, alone: counts leave every COUNTS_MS and ride on flag reads;
-// a failed call's counts reach the tier with a later one; the flag path answers only while fresh.
+// a failed call's counts reach the tier with a later one, once even when the failed call had landed; the
+// flag path answers only while fresh.
 import { expect, test } from "vitest";
 import type { CounterFlush, Flag } from "../../shared/schemas";
 import { ANSWERING_MS } from "../flag/fast";
 import { Counters } from "../router/counters";
+import { SeenReports } from "../router/report-ids";
 import { COUNTS_MS, type TierAnswer, TierLink } from "./link";
 
 const env = {};
 const flag = (epoch: number): Flag => ({ color: "green", epoch, deploymentId: null, updatedAt: "" });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A tier that records what reached it, and fails while `down`. */
+/**
+ * A tier that records what reached it (`got`) and what it took as LocationTier does, repeats dropped by id
+ * (`taken`); it fails while `down`, and with `loseAnswers` it takes the counts, then fails (the answer lost).
+ */
 function fakeTier() {
   const got: CounterFlush[] = [];
+  const taken: CounterFlush[] = [];
+  const seen = new SeenReports();
   const tier = {
     down: false,
+    loseAnswers: 0,
     calls: 0,
     readAt: 0,
     got,
+    taken,
+    seen,
     async sync(batches: CounterFlush[]): Promise<TierAnswer> {
       tier.calls++;
       if (tier.down) throw new Error("tier unavailable");
       got.push(...batches);
+      taken.push(...seen.fresh(batches));
+      if (tier.loseAnswers > 0 && batches.length > 0) {
+        tier.loseAnswers--;
+        throw new Error("Network connection lost.");
+      }
       return { flag: flag(3), readAt: tier.readAt, held: false };
     },
   };
@@ -55,6 +70,32 @@ test("a failed call's counts reach the tier with a later one, none twice", async
   await Promise.all(pending);
   expect(tier.calls).toBe(2);
   expect(requests(tier.got)).toBe(3);
+  expect(counters.pending()).toBe(0);
+});
+
+test("a call that fails after the tier took its counts goes again as it was, and the tier counts it once", async () => {
+  const counters = new Counters();
+  const tier = fakeTier();
+  const l = link(counters, tier);
+  tier.loseAnswers = 1;
+  counters.record(3, "green", "/ingest", 200, 5, false, false);
+  counters.record(3, "green", "/ingest", 500, 5, false, false);
+  l.flush(env, ctx);
+  await sleep(0);
+  expect(requests(tier.taken), "the tier took them").toBe(2);
+  expect(counters.pending(), "the isolate cannot know: it keeps them").toBe(2);
+  counters.record(3, "green", "/ingest", 200, 5, false, false);
+  await sleep(COUNTS_MS + 200);
+  l.flush(env, ctx);
+  await Promise.all(pending);
+  expect(tier.calls).toBe(2);
+  // The lost call's batch went again unchanged, beside a new one with the new count.
+  const [first, again, fresh] = tier.got;
+  expect(again).toEqual(first);
+  expect(fresh?.id).not.toBe(first?.id);
+  expect(requests(tier.got), "3 recorded, 2 of them sent twice").toBe(5);
+  expect(requests(tier.taken), "each counted once").toBe(3);
+  expect(tier.seen.duplicates).toBe(1);
   expect(counters.pending()).toBe(0);
 });
 

@@ -40,7 +40,8 @@ const RETRY_MS = 100;
  * the location's cache, else from the tier (not the controller), whose answer is cached for the location's
  * other isolates; counts ride along on those reads. The counts: at most every COUNTS_MS, the same call.
  * Never awaited by a request: calls run in the background through `waitUntil`. A call that fails puts its
- * counts back for the next one; one that never ends is given up after REFRESH_STALL_MS.
+ * batches back to go again as they are with the next one (the tier drops a copy it already took); one
+ * that never ends is given up after REFRESH_STALL_MS.
  */
 export class TierLink<E> implements FastPath<E> {
   private readonly fast = new FastFlag();
@@ -124,8 +125,9 @@ export class TierLink<E> implements FastPath<E> {
   }
 
   /**
-   * One call to the tier with whatever counts wait; they go back if it fails (never twice if it lands
-   * late). While the tier holds counts, `again` makes sure this isolate calls once more when they are due.
+   * One call to the tier with whatever counts wait; if it fails they go back, to be sent again unchanged
+   * (it may have reached the tier: the batches' ids let the tier drop the copy). While the tier holds
+   * counts, `again` makes sure this isolate calls once more when they are due.
    */
   private async sync(tier: TierIo, location: string, again: () => void): Promise<TierAnswer> {
     const batches = this.counters.take(Date.now());
@@ -136,7 +138,7 @@ export class TierLink<E> implements FastPath<E> {
       if (answer.held) again();
       return answer;
     } catch (e) {
-      this.counters.add(batches);
+      this.counters.putBack(batches);
       throw e;
     }
   }

@@ -4,6 +4,7 @@ import { controller } from "../controller/stub";
 import type { Env } from "../env";
 import { FAST_PATH_TIMEOUT_MS, FAST_PATH_TTL_MS, type FastAnswer } from "../flag/fast";
 import { Counters } from "../router/counters";
+import { SeenReports } from "../router/report-ids";
 import type { TierAnswer } from "./link";
 
 /** Epochs a tier keeps counts of at once (an isolate keeps MAX_EPOCHS): late counts of quiet isolates fit. */
@@ -32,11 +33,15 @@ export const slotOf = (t: number): number => Math.floor(t / EXCHANGE_MS);
  * idle and may hibernate (Durable Objects bill wall time while a timer or a request keeps them awake).
  * Counts that arrive between exchanges are held, and the answer says so: the isolate calls again when
  * its counts are next due, so the last counts of a quiet location leave too. A failed exchange keeps its
- * counts for the next one (bounded like an isolate's). Held in memory only: a tier that restarts loses at
- * most the counts of one exchange.
+ * batches to send again as they are (bounded like an isolate's): merged anew, they would bear new ids, and
+ * the controller could not tell them from the copy it may already have taken. An isolate's batch seen
+ * before (sent again after an answer it lost) is dropped. Held in memory only: a tier that restarts loses
+ * at most the counts of one exchange.
  */
 export class LocationTier extends DurableObject<Env> {
   private readonly counts = new Counters(TIER_EPOCHS, 0);
+  /** ids of its isolates' batches lately taken. */
+  private readonly seen = new SeenReports();
   private answer: FastAnswer = { flag: null, readAt: 0 };
   private location = "";
   private lastExchange = Number.NEGATIVE_INFINITY;
@@ -48,7 +53,7 @@ export class LocationTier extends DurableObject<Env> {
   async sync(batches: CounterFlush[], location: string): Promise<TierAnswer> {
     this.stats.syncs++;
     this.location = location;
-    this.counts.add(batches);
+    this.counts.add(this.seen.fresh(batches));
     if (slotOf(Date.now()) > slotOf(this.lastExchange)) this.exchanging ??= this.exchange();
     // A flag older than its TTL waits for the exchange under way, a fresh one is answered at once, and no
     // call waits longer than an isolate would (a slow controller must not keep isolates' calls open).
@@ -58,9 +63,13 @@ export class LocationTier extends DurableObject<Env> {
     return { ...this.answer, held: this.counts.waiting };
   }
 
-  /** What this tier holds for tests and the simulation: counts not yet delivered, and what it gave up. */
-  held(): { pending: number; dropped: number } & LocationTier["stats"] {
-    return { pending: this.counts.pending(), dropped: this.counts.totals.dropped, ...this.stats };
+  /**
+   * What this tier holds for tests and the simulation: counts not yet delivered, what it gave up, and its
+   * isolates' batches it dropped as copies of ones already taken.
+   */
+  held(): { pending: number; dropped: number; duplicateReports: number } & LocationTier["stats"] {
+    const dropped = this.counts.totals.dropped;
+    return { pending: this.counts.pending(), dropped, duplicateReports: this.seen.duplicates, ...this.stats };
   }
 
   private async exchange(): Promise<void> {
@@ -72,9 +81,10 @@ export class LocationTier extends DurableObject<Env> {
       const flag = await controller(this.env).exchange(batches, this.location);
       this.answer = { flag, readAt: started };
     } catch {
-      // The controller is away: its counts wait for the next exchange; isolates keep the last flag.
+      // The controller is away (or took them and its answer was lost): they go again with the next
+      // exchange, unchanged; isolates keep the last flag.
       this.stats.failures++;
-      this.counts.add(batches);
+      this.counts.putBack(batches);
     } finally {
       this.exchanging = null;
     }
