@@ -95,10 +95,11 @@ async function copy(a: Answered, release: () => void): Promise<void> {
   } finally {
     release();
   }
-  // A copy often ends after the request's own flush: hand its count over now rather than with a later request.
+  // A copy often ends after the request's own flush: hand its count over now rather than with a later request
+  // (a failed report goes again, unchanged, with the next flush, as route.ts's do).
   const batches = counters.take();
   if (batches.length)
     await controller(a.env)
       .report(batches)
-      .catch(() => undefined);
+      .catch(() => counters.putBack(batches));
 }
