@@ -215,6 +215,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       `[${elapsed()}] given up at a bound: ${end.isolates.dropped} by isolates, ${dropped - end.isolates.dropped} by tiers`,
     );
     const counted = end.controller.counted;
+    const inWindow = end.controller.requests.filter(([t]) => t >= Math.ceil(from / 1000) && t < Math.floor(to / 1000));
+    log(`[${elapsed()}] controller requests per second: ${inWindow.map(([, n]) => n).join(" ")}`);
     return {
       design: o.design,
       isolates: o.isolates,
