@@ -16,7 +16,8 @@ test("the controller sees ~1 request per location per second from 24 isolates, a
   console.log(JSON.stringify(r));
   // Today's design would take 24 reports a second here, plus the fast path's reads.
   expect(r.controllerRequestsPerSecond.max).toBeLessThanOrEqual(1.25 * LOCATIONS);
-  expect(r.controllerRequestsPerSecond.mean).toBeGreaterThan(0.5 * LOCATIONS);
+  // Busy tiers exchange every second (one that waited a second after each exchange drifted and skipped some).
+  expect(r.controllerRequestsPerSecond.mean).toBeGreaterThanOrEqual(0.75 * LOCATIONS);
   // A tier's load is bounded by its 6 isolates (a flag read a second at most, counts every 2 s), not traffic.
   expect(r.locationTierRequestsPerSecond.mean).toBeLessThanOrEqual(24 / LOCATIONS);
   expect(r.locationTierRequestsPerSecond.max).toBeLessThanOrEqual(2 * (24 / LOCATIONS));

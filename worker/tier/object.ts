@@ -14,9 +14,10 @@ export const TIER_EPOCHS = 16;
 export const EXCHANGE_MS = 1000;
 
 /**
- * The second `t` (unix ms) falls in: a tier exchanges at most once in each, at its first call. A busy tier
- * so exchanges every second (with "1 s since the last one" it drifted: it waited for the next call after
- * each second and skipped seconds), and never twice in one. Slots per location with a phase each were tried
+ * The second `t` (unix ms) falls in. A tier exchanges at most once in each: at its first call in a second
+ * later than the one its previous exchange ended in. A busy tier so exchanges every second (with "1 s since
+ * the last one" it drifted: it waited for the next call after each second and skipped seconds), and two of
+ * its exchanges never reach the controller in one second. Slots per location with a phase each were tried
  * to spread the load over the second: a tier whose calls came late in one slot and early in the next then
  * made two exchanges in one second. Arrivals at the controller spread anyway, by each location's distance
  * to it; its queue takes the rest (docs/scale.md).
@@ -74,7 +75,6 @@ export class LocationTier extends DurableObject<Env> {
 
   private async exchange(): Promise<void> {
     const started = Date.now();
-    this.lastExchange = started;
     const batches = this.counts.take(started);
     this.stats.exchanges++;
     try {
@@ -86,6 +86,9 @@ export class LocationTier extends DurableObject<Env> {
       this.stats.failures++;
       this.counts.putBack(batches);
     } finally {
+      // Counted from when it ended: the next one starts in a later second than this one reached the
+      // controller, so two of a tier's exchanges never arrive in one second, even when this one was slow.
+      this.lastExchange = Date.now();
       this.exchanging = null;
     }
   }
