@@ -10,10 +10,15 @@ import type { TierAnswer } from "../../worker/tier/link";
 import { LocationTier } from "../../worker/tier/object";
 import { locationTier } from "../../worker/tier/stub";
 
-/** Fails the next `n` calls that carry counts, once they are taken. */
+/** Fails the next `n` calls that carry counts once they are taken; `hang` of them never answer at all. */
 class Loss {
   n = 0;
-  after<T>(batches: CounterFlush[], answer: T): T {
+  hang = 0;
+  async after<T>(batches: CounterFlush[], answer: T): Promise<T> {
+    if (batches.length > 0 && this.hang > 0) {
+      this.hang--;
+      await new Promise(() => {});
+    }
     if (this.n === 0 || batches.length === 0) return answer;
     this.n--;
     throw new Error("Network connection lost.");
@@ -23,8 +28,9 @@ class Loss {
 export class LossyController extends DeploymentController {
   private readonly loss = new Loss();
 
-  loseAnswers(n: number): void {
+  loseAnswers(n: number, hang = 0): void {
     this.loss.n = n;
+    this.loss.hang = hang;
   }
 
   override async exchange(batches: CounterFlush[], location: string): Promise<Flag> {
@@ -54,8 +60,8 @@ export default {
     const ctl = controller(env) as unknown as DurableObjectStub<LossyController>;
     if (!tier) return Response.json({ error: "no tier" }, { status: 500 });
     if (request.method === "POST" && pathname === "/test/lose") {
-      const n = (await request.json()) as { tier: number; controller: number };
-      await Promise.all([tier.loseAnswers(n.tier), ctl.loseAnswers(n.controller)]);
+      const n = (await request.json()) as { tier: number; controller: number; controllerHangs?: number };
+      await Promise.all([tier.loseAnswers(n.tier), ctl.loseAnswers(n.controller, n.controllerHangs)]);
       return Response.json({ ok: true });
     }
     if (pathname === "/test/tier") return Response.json(await tier.held());

@@ -84,8 +84,17 @@ export const cacheEntry = (flag: Flag, readAt: number, maxAgeMs = FAST_PATH_TTL_
     },
   });
 
-const timeout = (ms: number) =>
-  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms));
+/** `p`, or a rejection once it has not settled within `ms` (what it does later is ignored). */
+export function settleWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  p.catch(() => undefined);
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => {
+    if (timer !== null) clearTimeout(timer);
+  });
+}
 
 /**
  * The controller's current flag, learnt beside KV (DESIGN.md, FLAG_FAST_PATH). `peek` never waits: it
@@ -142,7 +151,7 @@ export class FastFlag {
     const started = Date.now();
     let answer: FastAnswer;
     try {
-      const got = await Promise.race([read(), timeout(FAST_PATH_TIMEOUT_MS)]);
+      const got = await settleWithin(read(), FAST_PATH_TIMEOUT_MS);
       // Aged from when the read started (the flag may have changed since), or from when a tier read it.
       answer = "readAt" in got ? got : { flag: Flag.parse(got), readAt: started };
       // A tier that has not reached the controller for a while answers an old flag: that is a failure too

@@ -1,9 +1,9 @@
 // An isolate's link to its location's tier, alone: counts leave every COUNTS_MS and ride on flag reads;
 // a failed call's counts reach the tier with a later one, once even when the failed call had landed; the
 // flag path answers only while fresh.
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 import type { CounterFlush, Flag } from "../../shared/schemas";
-import { ANSWERING_MS } from "../flag/fast";
+import { ANSWERING_MS, REFRESH_STALL_MS } from "../flag/fast";
 import { Counters } from "../router/counters";
 import { SeenReports } from "../router/report-ids";
 import { COUNTS_MS, type TierAnswer, TierLink } from "./link";
@@ -23,6 +23,8 @@ function fakeTier() {
   const tier = {
     down: false,
     loseAnswers: 0,
+    /** calls that take the counts and then never answer. */
+    hang: 0,
     calls: 0,
     readAt: 0,
     got,
@@ -33,6 +35,10 @@ function fakeTier() {
       if (tier.down) throw new Error("tier unavailable");
       got.push(...batches);
       taken.push(...seen.fresh(batches));
+      if (tier.hang > 0 && batches.length > 0) {
+        tier.hang--;
+        await new Promise(() => {});
+      }
       if (tier.loseAnswers > 0 && batches.length > 0) {
         tier.loseAnswers--;
         throw new Error("Network connection lost.");
@@ -97,6 +103,33 @@ test("a call that fails after the tier took its counts goes again as it was, and
   expect(requests(tier.taken), "each counted once").toBe(3);
   expect(tier.seen.duplicates).toBe(1);
   expect(counters.pending()).toBe(0);
+});
+
+test("a call that never answers is given up after REFRESH_STALL_MS, and its counts go again, counted once", async () => {
+  vi.useFakeTimers();
+  try {
+    const counters = new Counters();
+    const tier = fakeTier();
+    const l = link(counters, tier);
+    tier.hang = 1;
+    counters.record(3, "green", "/ingest", 200, 5, false, false);
+    counters.record(3, "green", "/ingest", 500, 5, false, false);
+    l.flush(env, ctx);
+    await vi.advanceTimersByTimeAsync(REFRESH_STALL_MS - 100);
+    expect(requests(tier.taken), "the tier took them").toBe(2);
+    expect(counters.pending(), "still waiting on the call").toBe(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(counters.pending(), "given up: they go again").toBe(2);
+    counters.record(3, "green", "/ingest", 200, 5, false, false);
+    l.flush(env, ctx);
+    await vi.advanceTimersByTimeAsync(COUNTS_MS);
+    expect(tier.calls).toBe(2);
+    expect(requests(tier.taken), "each counted once").toBe(3);
+    expect(tier.seen.duplicates).toBe(1);
+    expect(counters.pending()).toBe(0);
+  } finally {
+    vi.useRealTimers();
+  }
 });
 
 test("the flag comes back from the tier, the counts with it; the path answers only while the read is recent", async () => {

@@ -6,6 +6,7 @@ import {
   type FastPathIo,
   type LocationCache,
   REFRESH_STALL_MS,
+  settleWithin,
   type WaitUntil,
 } from "../flag/fast";
 import type { Counters } from "../router/counters";
@@ -125,7 +126,7 @@ export class TierLink<E> implements FastPath<E> {
   }
 
   /**
-   * One call to the tier with whatever counts wait; if it fails they go back, to be sent again unchanged
+   * One call to the tier with whatever counts wait; if it fails or stalls they go back, to be sent again unchanged
    * (it may have reached the tier: the batches' ids let the tier drop the copy). While the tier holds
    * counts, `again` makes sure this isolate calls once more when they are due.
    */
@@ -133,7 +134,8 @@ export class TierLink<E> implements FastPath<E> {
     const batches = this.counters.take(Date.now());
     if (batches.length > 0) this.lastCounts = Date.now();
     try {
-      const answer = await tier.sync(batches, location);
+      // One that never settles (its request cut off mid-way) is given up like a failed one.
+      const answer = await settleWithin(tier.sync(batches, location), REFRESH_STALL_MS);
       this.held = answer.held;
       if (answer.held) again();
       return answer;

@@ -19,6 +19,18 @@ afterAll(() => s?.stop());
 
 const counted = (st: State) => st.traffic[st.active].reduce((n, p) => n + p.requests, 0);
 
+async function ingest(n: number, label: string): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${s.worker.url}/ingest`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: `{"message":"${label} ${i}"}\n`,
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  }
+}
+
 test("a call whose answer is lost after the counts were taken is sent again, and each count is judged once", {
   timeout: 60_000,
 }, async () => {
@@ -27,15 +39,7 @@ test("a call whose answer is lost after the counts were taken is sent again, and
     body: JSON.stringify({ tier: 1, controller: 1 }),
   });
   expect(lose.status).toBe(200);
-  for (let i = 0; i < BATCHES; i++) {
-    const res = await fetch(`${s.worker.url}/ingest`, {
-      method: "POST",
-      headers: { "content-type": "application/x-ndjson" },
-      body: `{"message":"lost answers ${i}"}\n`,
-    });
-    expect(res.status).toBe(200);
-    await res.arrayBuffer();
-  }
+  await ingest(BATCHES, "lost answers");
   await expect
     .poll(async () => counted(await s.control.state()), { timeout: 20_000, interval: 200 })
     .toBeGreaterThanOrEqual(BATCHES);
@@ -51,4 +55,30 @@ test("a call whose answer is lost after the counts were taken is sent again, and
     dropped: 0,
   });
   expect(tier.failures, "the exchange whose answer was lost").toBe(1);
+});
+
+test("an exchange the controller never answers is given up, the tier goes on, and its counts are judged once", {
+  timeout: 60_000,
+}, async () => {
+  const before = counted(await s.control.state());
+  const dupes = (await s.control.state()).duplicateReports ?? 0;
+  const hang = await fetch(`${s.worker.url}/test/lose`, {
+    method: "POST",
+    body: JSON.stringify({ tier: 0, controller: 0, controllerHangs: 1 }),
+  });
+  expect(hang.status).toBe(200);
+  await ingest(BATCHES, "hung exchange");
+  // The controller took them, then never answered.
+  await expect
+    .poll(async () => counted(await s.control.state()), { timeout: 20_000, interval: 200 })
+    .toBeGreaterThanOrEqual(before + BATCHES);
+  // A tier still waiting on that exchange would never send these.
+  await ingest(BATCHES, "after the hung exchange");
+  await expect
+    .poll(async () => counted(await s.control.state()), { timeout: 20_000, interval: 200 })
+    .toBeGreaterThanOrEqual(before + 2 * BATCHES);
+  await sleep(5000);
+  const st = await s.control.state();
+  expect(counted(st), "every request counted once").toBe(before + 2 * BATCHES);
+  expect(st.duplicateReports, "the hung exchange's batch, sent again").toBe(dupes + 1);
 });

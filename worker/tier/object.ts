@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { CounterFlush } from "../../shared/schemas";
 import { controller } from "../controller/stub";
 import type { Env } from "../env";
-import { FAST_PATH_TIMEOUT_MS, FAST_PATH_TTL_MS, type FastAnswer } from "../flag/fast";
+import { FAST_PATH_TIMEOUT_MS, FAST_PATH_TTL_MS, type FastAnswer, REFRESH_STALL_MS, settleWithin } from "../flag/fast";
 import { Counters } from "../router/counters";
 import { SeenReports } from "../router/report-ids";
 import type { TierAnswer } from "./link";
@@ -77,12 +77,15 @@ export class LocationTier extends DurableObject<Env> {
     const started = Date.now();
     const batches = this.counts.take(started);
     this.stats.exchanges++;
+    // An exchange that never settles (a controller hung, or the call's I/O cancelled) is given up, or this
+    // tier would wait on it for good: its batches go again with their ids (a late landing counts once).
     try {
-      const flag = await controller(this.env).exchange(batches, this.location);
+      const exchanged = controller(this.env).exchange(batches, this.location);
+      const flag = await settleWithin(exchanged, REFRESH_STALL_MS);
       this.answer = { flag, readAt: started };
     } catch {
-      // The controller is away (or took them and its answer was lost): they go again with the next
-      // exchange, unchanged; isolates keep the last flag.
+      // The controller is away (or took them and its answer was lost, or never came): they go again with
+      // the next exchange, unchanged; isolates keep the last flag.
       this.stats.failures++;
       this.counts.putBack(batches);
     } finally {
