@@ -35,6 +35,15 @@ function simulate(routers: number, moveAt: (i: number) => number, untilMs = 8000
 }
 
 describe("convergence to the current epoch, from router counters", () => {
+  test("before the first switch (epoch 0, dated 1970) nothing is timed, though routers report", () => {
+    const r = startConvergence({ ...flag, epoch: 0 }, 0);
+    for (let t = SINCE; t <= SINCE + 5000; t += 1000) observe(r, batch(0, t - 1000, t, 5), t + 5);
+    advance(r, SINCE + 8000);
+    const view = convergenceView(r, SINCE + 8000);
+    expect(view.requests.current).toBeGreaterThan(0);
+    expect(view.reached).toEqual({ "50": null, "99": null, "100": null });
+  });
+
   test("50/99/100 % are placed when routers moved, within a flush interval", () => {
     // 20 routers moving evenly over 3 s: half by 1.5 s, all by 2.95 s.
     const r = simulate(20, (i) => (i * 3000) / 20 + 100);

@@ -109,6 +109,12 @@ function slice(r: ConvergenceRecord, t: number): Slice {
   return s;
 }
 
+/**
+ * Epoch 0 is the flag before any switch (its time is 1970): there is no switch to time, so its milestones
+ * stay null (they read as ms since 1970 before).
+ */
+const timed = (r: ConvergenceRecord) => r.epoch > 0;
+
 /** Judges the slices that have settled since last time; true when a milestone changed. */
 export function advance(r: ConvergenceRecord, now: number): boolean {
   const before = JSON.stringify(r.reached);
@@ -120,14 +126,19 @@ export function advance(r: ConvergenceRecord, now: number): boolean {
     if (s.current + s.older === 0) continue;
     const share = s.current / (s.current + s.older);
     for (const p of MILESTONES) {
-      if (r.reached[p] === null && share >= p / 100) r.reached[p] = Math.max(s.t - r.since, 0);
+      if (timed(r) && r.reached[p] === null && share >= p / 100) r.reached[p] = Math.max(s.t - r.since, 0);
     }
     if (s.older > 0) r.allCurrentFrom = null;
     else r.allCurrentFrom ??= s.t;
   }
   // Time without any report counts as settled too (nothing older was routed in it, or it would show).
   r.judgedTo = Math.max(r.judgedTo, settled - (settled % SLICE_MS));
-  if (r.reached["100"] === null && r.allCurrentFrom !== null && r.judgedTo - r.allCurrentFrom >= CONFIRM_MS) {
+  if (
+    timed(r) &&
+    r.reached["100"] === null &&
+    r.allCurrentFrom !== null &&
+    r.judgedTo - r.allCurrentFrom >= CONFIRM_MS
+  ) {
     const at = Math.max(r.allCurrentFrom - r.since, 0);
     r.reached["100"] = at;
     for (const p of MILESTONES) r.reached[p] ??= at;
