@@ -1,6 +1,7 @@
 // Entry of the test Worker beside it: the project's app, with a controller and a location tier that can
 // lose their answers: they take a call's counts, then fail it ("Network connection lost."), as when the
-// answer is lost on the way back or the object is reset after doing the work. /test/* drives them.
+// answer is lost on the way back or the object is reset after doing the work; the controller counts the
+// reports that reach it straight from isolates, not through the tier. /test/* drives and reads them.
 import type { CounterFlush, Flag } from "../../shared/schemas";
 import { DeploymentController } from "../../worker/controller/object";
 import { controller } from "../../worker/controller/stub";
@@ -27,10 +28,21 @@ class Loss {
 
 export class LossyController extends DeploymentController {
   private readonly loss = new Loss();
+  /** reports straight from router isolates: none while they have a tier (LOCATION_TIER, the default). */
+  private direct = 0;
 
   loseAnswers(n: number, hang = 0): void {
     this.loss.n = n;
     this.loss.hang = hang;
+  }
+
+  directReports(): number {
+    return this.direct;
+  }
+
+  override async report(batches: CounterFlush[]): Promise<void> {
+    this.direct++;
+    return super.report(batches);
   }
 
   override async exchange(batches: CounterFlush[], location: string): Promise<Flag> {
@@ -65,6 +77,7 @@ export default {
       return Response.json({ ok: true });
     }
     if (pathname === "/test/tier") return Response.json(await tier.held());
+    if (pathname === "/test/controller") return Response.json({ directReports: await ctl.directReports() });
     return Response.json({ error: "not found" }, { status: 404 });
   },
 };

@@ -1,6 +1,4 @@
 import type { Color } from "../../shared/schemas";
-import { controller } from "../controller/stub";
-import type { Env } from "../env";
 import { attempt } from "./attempt";
 import type { Body } from "./body";
 import { type Counters, OTHER_PATH } from "./counters";
@@ -24,9 +22,10 @@ type Ctx = Pick<ExecutionContext, "waitUntil">;
 
 /** What the router knows of a request it answered (`from`), and where its copy goes (`to`). */
 export interface Answered {
-  env: Env;
   ctx: Ctx;
   counters: Counters;
+  /** hands the isolate's counters on as the request's own flush does (route.ts: to its location tier, if any). */
+  flush: () => void;
   to: { color: Color; percent: number; epoch: number; url: string };
   from: {
     method: string;
@@ -95,11 +94,7 @@ async function copy(a: Answered, release: () => void): Promise<void> {
   } finally {
     release();
   }
-  // A copy often ends after the request's own flush: hand its count over now rather than with a later request
-  // (a failed report goes again, unchanged, with the next flush, as route.ts's do).
-  const batches = counters.take();
-  if (batches.length)
-    await controller(a.env)
-      .report(batches)
-      .catch(() => counters.putBack(batches));
+  // A copy often ends after the request's own flush: its count is handed on now, not with a later request,
+  // and the same way (through the location's tier, which keeps the controller's load per location).
+  a.flush();
 }

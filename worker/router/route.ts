@@ -130,7 +130,7 @@ async function forward(
     if (flag.mirror) {
       const to = { ...flag.mirror, epoch: flag.epoch, url: targetUrl(cfg.origins[flag.mirror.color], target) };
       const from = { method: request.method, headers, body, path, preview, served, status: outcome.status };
-      mirror({ env, ctx, counters: at.counters, to, from, timeoutMs });
+      mirror({ ctx, counters: at.counters, flush: () => flush(env, ctx, at), to, from, timeoutMs });
     }
     return passThrough(outcome.response, served, flag.epoch, failedOverFrom);
   }
@@ -151,10 +151,10 @@ async function forward(
 }
 
 /**
- * Hands the isolate's counters on after the response, at most once a second: to the location tier when the
- * isolate has one (`at.flush`), else to the controller. A failed report is put back for the next flush, to
- * go again as it was (bounded: Counters keeps per epoch and color, and counts what it must give up); the
- * controller drops a copy of one it already took.
+ * Hands the isolate's counters on after the response (and after a mirrored copy, mirror.ts), at most once a
+ * second: to the location tier when the isolate has one (`at.flush`), else to the controller. A failed report
+ * is put back for the next flush, to go again as it was (bounded: Counters keeps per epoch and color, and
+ * counts what it must give up); the controller drops a copy of one it already took.
  */
 function flush(env: Env, ctx: Ctx, at: RouterIsolate): void {
   try {
