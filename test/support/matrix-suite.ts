@@ -1,10 +1,11 @@
-// Declares one file's share of the fault matrix: one stack (wrangler dev + both origins) for all its cells, one
-// test per cell, and the measured table printed at the end.
-import { afterAll, beforeAll, expect, test } from "vitest";
+// Declares one file's share of the fault matrix: its cells in lanes side by side, one stack (wrangler dev + both
+// origins) per lane for the lane's cells, one test per cell, and the measured table printed at the end.
+import { afterAll, expect } from "vitest";
 import type { ProducerAudit } from "./audit";
+import { lane } from "./lanes";
 import { type CellResult, runCell, TABLE_HEADER, type Target, tableRow } from "./matrix";
 import type { FaultName } from "./matrix-faults";
-import { type Stack, startStack } from "./stack";
+import { startStack } from "./stack";
 
 const CELL_TIMEOUT_MS = 150_000;
 
@@ -25,43 +26,52 @@ export const SWITCH_FLAG_CACHE_MS = 3000;
 
 /**
  * `flagCacheMs` is the stack's FLAG_CACHE_MS: the switch cells raise it so that routers learn the switch and the
- * revert a few seconds late, a scaled-down stand-in for KV's 60 s propagation to other locations.
+ * revert a few seconds late, a scaled-down stand-in for KV's 60 s propagation to other locations. `lanes`: how many
+ * stacks run cells at once (cell i on lane i mod lanes).
  */
 export function faultMatrix(
   title: string,
   cells: ReadonlyArray<readonly [FaultName, Target]>,
-  { flagCacheMs = 1000 } = {},
+  { flagCacheMs = 1000, lanes = 2 } = {},
 ): void {
-  let stack: Stack;
+  /** by cell, in the order of `cells` whichever lane finishes first. */
   const rows: string[] = [];
 
-  beforeAll(async () => {
-    stack = await startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: String(flagCacheMs) } });
+  afterAll(() => {
+    console.log(`[fault-matrix] ${title}\n${[...TABLE_HEADER, ...rows.filter(Boolean)].join("\n")}`);
   });
 
-  afterAll(async () => {
-    console.log(`[fault-matrix] ${title}\n${[...TABLE_HEADER, ...rows].join("\n")}`);
-    await stack?.stop();
-  });
-
-  for (const [fault, target] of cells) {
-    test(
-      `${fault} hitting the ${target === "new" ? "new color after the switch" : "active color, no deployment"}: every record stored exactly once`,
-      async () => {
-        const r: CellResult = await runCell(stack, fault, target, { flagCacheMs });
-        rows.push(tableRow(r));
-        console.log(
-          `[fault-matrix] ${tableRow(r)}\n${r.audits.map((a) => JSON.stringify(a)).join("\n")}\n` +
-            `faulty color: ${JSON.stringify(r.faulty)}\nother color: ${JSON.stringify(r.other)}`,
-        );
-        expectStoredOnce(r.audits);
-        // The fault really met traffic (else the cell proves nothing).
-        if (r.evidence) expect(r.evidence.count, r.evidence.label).toBeGreaterThanOrEqual(r.evidence.min);
-        else
-          expect(Object.keys(r.shipperErrors).length + r.failovers, "shippers never saw the fault").toBeGreaterThan(0);
-        if (target === "new") expect(r.deployment).toBe(r.breaksRelease ? "rolled_back" : "succeeded");
+  for (let l = 0; l < lanes; l++) {
+    lane(
+      `stack ${l + 1} of ${lanes}`,
+      () => startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: String(flagCacheMs) } }),
+      (stack) => stack.stop(),
+      (stack, cell) => {
+        cells.forEach(([fault, target], i) => {
+          if (i % lanes !== l) return;
+          cell(
+            `${fault} hitting the ${target === "new" ? "new color after the switch" : "active color, no deployment"}: every record stored exactly once`,
+            async () => {
+              const r: CellResult = await runCell(stack(), fault, target, { flagCacheMs });
+              rows[i] = tableRow(r);
+              console.log(
+                `[fault-matrix] ${tableRow(r)}\n${r.audits.map((a) => JSON.stringify(a)).join("\n")}\n` +
+                  `faulty color: ${JSON.stringify(r.faulty)}\nother color: ${JSON.stringify(r.other)}`,
+              );
+              expectStoredOnce(r.audits);
+              // The fault really met traffic (else the cell proves nothing).
+              if (r.evidence) expect(r.evidence.count, r.evidence.label).toBeGreaterThanOrEqual(r.evidence.min);
+              else
+                expect(
+                  Object.keys(r.shipperErrors).length + r.failovers,
+                  "shippers never saw the fault",
+                ).toBeGreaterThan(0);
+              if (target === "new") expect(r.deployment).toBe(r.breaksRelease ? "rolled_back" : "succeeded");
+            },
+            CELL_TIMEOUT_MS,
+          );
+        });
       },
-      CELL_TIMEOUT_MS,
     );
   }
 }
