@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
@@ -46,6 +47,11 @@ class LongestFirst extends BaseSequencer {
     return (await super.sort(files)).sort((a, b) => seconds(b) - seconds(a));
   }
 }
+
+// Node's on-disk code cache for every process the tests start (vitest's workers, and through them each `wrangler
+// dev`, whose own startup is mostly compiling its 10 MB of JavaScript): about 2 s of CPU less per test file on
+// 2 cores. Node's default folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), "node-compile-cache");
 
 export default defineConfig({
   test: {
