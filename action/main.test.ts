@@ -216,12 +216,12 @@ describe.sequential("run()", () => {
   });
 
   test("auto-promote false: waits at the gate, aborts at timeout-seconds", async () => {
-    const r = await h.run(deployInputs("v3", { "auto-promote": "false", "timeout-seconds": "12" }));
+    const r = await h.run(deployInputs("v3", { "auto-promote": "false", "timeout-seconds": "8" }));
 
     expect(r.failed).toBe(true);
     expect(r.outputs).toMatchObject({ result: "aborted", "active-color": "blue", version: "v3" });
     expect(r.log).toContain("::notice::Validation of v3 on green passed");
-    expect(r.log).toMatch(/::error::v3 was aborted on green: timed out after 12 s while awaiting_promotion/);
+    expect(r.log).toMatch(/::error::v3 was aborted on green: timed out after 8 s while awaiting_promotion/);
     expect((await h.stack.control.state()).active).toBe("blue");
   });
 

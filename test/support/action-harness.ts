@@ -27,7 +27,9 @@ export function actionHarness(faults: FaultsByVersion): ActionHarness {
   const h = { github } as ActionHarness;
 
   beforeAll(async () => {
-    h.stack = await startStack({ drainSeconds: 1 });
+    // A drain needs 1 s without router traffic under an older epoch, not production's 10 s: no test here is about
+    // its length (after the first test's live traffic, the next deployment waited those 10 s).
+    h.stack = await startStack({ drainSeconds: 1, vars: { DRAIN_QUIET_SECONDS: "1" } });
     h.deployer = await startDeployer(h.stack, faults);
     files = await actionFiles();
     // Only GitHub is faked: the Worker and the origins are real and reached over loopback.
