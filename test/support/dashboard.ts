@@ -26,7 +26,10 @@ export interface Dashboard {
 }
 
 export async function openDashboard(vars: Record<string, string>): Promise<Dashboard> {
-  const stack = await startStack({ vars });
+  // Under the steady load below, a color switched away from drains only after DRAIN_QUIET_SECONDS without router
+  // traffic under an older epoch: 1 s here, not production's 10 s, which each deployment after a switch waited
+  // out (why a color drains, on screen: dashboard-timing.test.ts).
+  const stack = await startStack({ vars: { DRAIN_QUIET_SECONDS: "1", ...vars } });
   // Steady log traffic through the Worker, so the chart and the live rates have something to show.
   const load = new HttpShipper({
     url: stack.worker.url,
