@@ -1,7 +1,6 @@
 // Fault matrix, the standby rows (docs/protection.md): the active color hangs 15 s or crashes for 10 s after a
 // failed deployment or a manual rollback, once the idle color was restarted healthy on the active release and
 // earned failover back by probes. Health (and readiness rounds) at the production default, HEALTH_INTERVAL_MS 5000.
-// The two setups run side by side, each on its own stack (lanes.ts), the hang and then the crash.
 import { afterAll, expect } from "vitest";
 import { STANDBY_ROUNDS } from "../../shared";
 import { lane } from "../support/lanes";
@@ -28,13 +27,14 @@ afterAll(() => {
   console.log(`[fault-matrix] standby restored\n${[...STANDBY_TABLE_HEADER, ...rows.filter(Boolean)].join("\n")}`);
 });
 
+// Each cell on a stack of its own, all four at once: they wait on health rounds and fault windows (lanes.ts).
 SETUPS.forEach((setup, s) => {
-  lane(
-    setup,
-    () => startStack({ drainSeconds: 1, vars: { DRAIN_QUIET_SECONDS: "1" } }),
-    (stack) => stack.stop(),
-    (stack, cell) => {
-      FAULTS.forEach((fault, f) => {
+  FAULTS.forEach((fault, f) => {
+    lane(
+      `${setup}, ${fault}`,
+      () => startStack({ drainSeconds: 1, vars: { DRAIN_QUIET_SECONDS: "1" } }),
+      (stack) => stack.stop(),
+      (stack, cell) =>
         cell(
           `idle restarted on the active release: the active color ${fault === "hang" ? "hangs 15 s" : "crashes for 10 s"}, every record stored exactly once`,
           async () => {
@@ -51,8 +51,7 @@ SETUPS.forEach((setup, s) => {
             expect(r.failovers).toBeGreaterThan(0);
           },
           CELL_TIMEOUT_MS,
-        );
-      });
-    },
-  );
+        ),
+    );
+  });
 });

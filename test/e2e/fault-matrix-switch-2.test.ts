@@ -4,6 +4,10 @@ import { faultMatrix, SWITCH_FLAG_CACHE_MS } from "../support/matrix-suite";
 
 faultMatrix(
   "new color after the switch (2/2)",
-  FAULTS.slice(5).map((f) => [f, "new"] as const),
-  { flagCacheMs: SWITCH_FLAG_CACHE_MS },
+  "new",
+  FAULTS.slice(5),
+  [["20MiB"], ["gzip", "503"], ["429", "both-down"]],
+  {
+    flagCacheMs: SWITCH_FLAG_CACHE_MS,
+  },
 );

@@ -4,7 +4,7 @@ import { afterAll, expect } from "vitest";
 import type { ProducerAudit } from "./audit";
 import { lane } from "./lanes";
 import { type CellResult, runCell, TABLE_HEADER, type Target, tableRow } from "./matrix";
-import type { FaultName } from "./matrix-faults";
+import { FAULTS } from "./matrix-faults";
 import { startStack } from "./stack";
 
 const CELL_TIMEOUT_MS = 150_000;
@@ -24,36 +24,43 @@ export function expectStoredOnce(audits: readonly ProducerAudit[]): void {
 /** Routers in the switch cells reuse a flag for 3 s: they keep sending to a reverted color that long. */
 export const SWITCH_FLAG_CACHE_MS = 3000;
 
+type MatrixFault = (typeof FAULTS)[number];
+
 /**
- * `flagCacheMs` is the stack's FLAG_CACHE_MS: the switch cells raise it so that routers learn the switch and the
- * revert a few seconds late, a scaled-down stand-in for KV's 60 s propagation to other locations. `lanes`: how many
- * stacks run cells at once (cell i on lane i mod lanes).
+ * `faults` hit `target`, in `lanes`: the same faults, lane by lane; the lanes run side by side, each on a stack of its own, its cells one after
+ * another. A lane's next cell first waits until the router no longer ejects a color, so a cell that gets one ejected
+ * goes before a long one or last. `flagCacheMs` is the stacks' FLAG_CACHE_MS: the switch cells raise it so that
+ * routers learn the switch and the revert a few seconds late, a scaled-down stand-in for KV's 60 s propagation to
+ * other locations.
  */
 export function faultMatrix(
   title: string,
-  cells: ReadonlyArray<readonly [FaultName, Target]>,
-  { flagCacheMs = 1000, lanes = 2 } = {},
+  target: Target,
+  faults: readonly MatrixFault[],
+  lanes: ReadonlyArray<readonly MatrixFault[]>,
+  { flagCacheMs = 1000 } = {},
 ): void {
-  /** by cell, in the order of `cells` whichever lane finishes first. */
+  const sorted = (xs: readonly string[]) => [...xs].sort().join();
+  if (sorted(lanes.flat()) !== sorted(faults)) throw new Error(`${title}: the lanes must hold each fault once`);
+  /** by fault, in the order of FAULTS whichever lane finishes first. */
   const rows: string[] = [];
 
   afterAll(() => {
     console.log(`[fault-matrix] ${title}\n${[...TABLE_HEADER, ...rows.filter(Boolean)].join("\n")}`);
   });
 
-  for (let l = 0; l < lanes; l++) {
+  lanes.forEach((laneFaults, l) => {
     lane(
-      `stack ${l + 1} of ${lanes}`,
+      `stack ${l + 1} of ${lanes.length}`,
       () => startStack({ drainSeconds: 1, vars: { FLAG_CACHE_MS: String(flagCacheMs) } }),
       (stack) => stack.stop(),
       (stack, cell) => {
-        cells.forEach(([fault, target], i) => {
-          if (i % lanes !== l) return;
+        for (const fault of laneFaults) {
           cell(
             `${fault} hitting the ${target === "new" ? "new color after the switch" : "active color, no deployment"}: every record stored exactly once`,
             async () => {
               const r: CellResult = await runCell(stack(), fault, target, { flagCacheMs });
-              rows[i] = tableRow(r);
+              rows[FAULTS.indexOf(fault)] = tableRow(r);
               console.log(
                 `[fault-matrix] ${tableRow(r)}\n${r.audits.map((a) => JSON.stringify(a)).join("\n")}\n` +
                   `faulty color: ${JSON.stringify(r.faulty)}\nother color: ${JSON.stringify(r.other)}`,
@@ -70,8 +77,8 @@ export function faultMatrix(
             },
             CELL_TIMEOUT_MS,
           );
-        });
+        }
       },
     );
-  }
+  });
 }
