@@ -27,11 +27,11 @@ export const SWITCH_FLAG_CACHE_MS = 3000;
 type MatrixFault = (typeof FAULTS)[number];
 
 /**
- * `faults` hit `target`, in `lanes`: the same faults, lane by lane; the lanes run side by side, each on a stack of its own, its cells one after
- * another. A lane's next cell first waits until the router no longer ejects a color, so a cell that gets one ejected
- * goes before a long one or last. `flagCacheMs` is the stacks' FLAG_CACHE_MS: the switch cells raise it so that
- * routers learn the switch and the revert a few seconds late, a scaled-down stand-in for KV's 60 s propagation to
- * other locations.
+ * `faults` hit `target`, in `lanes` (the same faults, lane by lane): the lanes run side by side, each on a stack of
+ * its own and its cells one after another. A lane's next cell first waits until the router ejects no color, so a
+ * cell that gets one ejected goes before a long one, or last. `flagCacheMs` is the stacks' FLAG_CACHE_MS: the switch
+ * cells raise it so that routers learn the switch and the revert a few seconds late, a scaled-down stand-in for KV's
+ * 60 s propagation to other locations.
  */
 export function faultMatrix(
   title: string,
