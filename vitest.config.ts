@@ -17,8 +17,8 @@ const ROOT = import.meta.dirname;
  * in vitest's order.
  */
 const LONGEST: Record<string, number> = {
+  "test/e2e/fault-matrix-spool.test.ts": 100,
   "test/e2e/zero-loss.test.ts": 66,
-  "test/e2e/fault-matrix-spool.test.ts": 65,
   "test/sim/scale.test.ts": 62,
   "action/main.test.ts": 53,
   "test/sim/fast-path-convergence.test.ts": 53,
