@@ -15,6 +15,8 @@ const stable = (s: State) => ({
   traffic: null,
   flagSync: null,
   convergence: null,
+  // Ages of the last reports (and how many fall in the last 10 s): they move with the clock alone.
+  coverage: null,
   colors: { blue: s.colors.blue.version, green: s.colors.green.version },
   // Every call adds an audit row, so the database grows; the keys (state, records) must not change.
   storage: s.storage ? { keys: s.storage.keys, records: s.storage.records } : s.storage,
