@@ -168,6 +168,26 @@ describe.sequential("npx edge-bluegreen end to end", () => {
     ]);
   });
 
+  test("rollback with --deploy-command puts the serving version back on the idle color: failover has a target", {
+    timeout: 120_000,
+  }, async () => {
+    // A good release to roll back from.
+    const good = await cli("deploy", "--version", "v3", "--deploy-command", deployer.command, ...FAST_WATCH);
+    expect(good.code, show(good)).toBe(0);
+    const { active: left } = await stack.control.state();
+    const deploys = deployer.deploys.length;
+    const r = await cli("rollback", "--reason", "cli restore test", "--deploy-command", deployer.command);
+
+    expect(r.code, show(r)).toBe(0);
+    const state = await stack.control.state();
+    const serving = state.colors[state.active].version;
+    expect(state.standby).toBe(left);
+    // The color traffic left ran v3: the serving version goes back on it, and it earns failover again.
+    expect(deployer.deploys.slice(deploys)).toEqual([{ color: left, version: serving }]);
+    expect(r.stdout).toContain(`standby: ready — ${left} runs ${serving} and is the failover target again`);
+    expect(state.protection?.failoverTarget).toBe(left);
+  });
+
   test("promote switches a deployment waiting at the gate; abort stops one; audit lists both calls", async () => {
     /** A release on the idle color, deployed without auto-promote (retried while the idle color drains). */
     const gated = async (version: string) => {
