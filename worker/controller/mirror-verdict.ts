@@ -10,6 +10,7 @@ import {
   type ProbeCheck,
   type Thresholds,
 } from "../../shared";
+import { COUNTS_MS } from "../tier/link";
 import { conclude } from "./evidence";
 
 /** Statuses in which the candidate gets copies of live traffic (docs/deployments.md, "Mirroring"). */
@@ -105,8 +106,14 @@ export function judgeMirror(m: MirrorReport, thresholds: Thresholds): MirrorVerd
   return { kind: "collecting", detail: `${figures}; ${t.minMirrorRequests} needed` };
 }
 
-/** Routers flush at most once a second: a deployment this old with no live traffic reported has none. */
-export const NO_TRAFFIC_AFTER_MS = 2000;
+/**
+ * A deployment this old with no live traffic reported has none. Routers hand their counts to their
+ * location's tier every COUNTS_MS, and a tier holding counts passes them on with a call in a later second,
+ * at the latest the isolate's next one, COUNTS_MS on: two of them. (It was 2 s, from before the tier: a
+ * validation whose probes passed within 2 s then found no live counts yet and passed by the probes alone,
+ * and the zero-loss scenario's release that fails only on mirrored load went live.)
+ */
+export const NO_TRAFFIC_AFTER_MS = 2 * COUNTS_MS;
 
 /**
  * After the probes passed: whether validation may pass now by the mirror's word, and the mirror's status
